@@ -376,7 +376,7 @@ def test_show_doc_markdown_becomes_a_target():
     out = docs.api_markdown(md, "images", labels)
     assert labels == {"images.open_image"}
     assert out.startswith("(images.open_image)=\n### open_image\n\n[source](https://github.com/o/r/blob/main/p/m.py#L3){.api-source}")
-    assert "```python\nopen_image (src:str|pathlib.Path|bytes,\n            n:int=1)\n```" in out
+    assert "```text\nopen_image (src:str|pathlib.Path|bytes,\n            n:int=1)\n```" in out
     assert "---" not in out and out.rstrip().endswith("*Ouvre `src`.*")
     meth = docs.api_markdown("### VQGAN.encode\n\n>      VQGAN.encode (images)\n\n*Encode.*", "vqgan", labels)
     assert meth.startswith('(vqgan.vqgan.encode)=\n### VQGAN.encode\n\n<span id="vqgan.encode"></span>\n')  # ancre de _modidx

@@ -5,7 +5,8 @@ restent valides pour lui. Le site livré et testé est construit ainsi :
 
 1. **nbdev** traite les notebooks de `nbs/` dans `_proc/` (`nbdev.serve.proc_nbs`, l'étape de
    `nbdev_proc_nbs` sans l'installation de Quarto) : directives appliquées, cellules `show_doc`
-   ajoutées **et exécutées** pour chaque symbole exporté, liens vers l'API ajoutés ;
+   ajoutées **et exécutées** pour chaque symbole exporté (avec les seules cellules exportées et
+   d'imports : voir `_api_only`), liens vers l'API ajoutés ;
 2. chaque notebook traité devient une page myst-nb dans `.sphinx_build/src/` : options de cellule
    Quarto (`echo`, `output`, `include`) traduites en étiquettes myst-nb, sorties `show_doc` (« asis »)
    changées en markdown (une cible par symbole), liens du site nbdev rendus relatifs (vérifiés par
@@ -65,14 +66,37 @@ def colab_url(nb: str | Path) -> str:
     return f"https://colab.research.google.com/github/{repo}/blob/{s['branch']}/nbs/{Path(nb).name}"
 
 
-def process(n_workers: int) -> Path:
+def _api_only(do_eval):
+    """Restreint ce que nbdev exécute pour `show_doc` : cellules exportées, `show_doc`, imports seuls.
+
+    nbdev exécute aussi toute cellule qui *contient* un import (même dans une fonction) : du code de
+    démonstration tournerait alors pendant la construction, sans les cellules dont il dépend, et la
+    ferait échouer. Le site n'exécute pas les notebooks : ces cellules-là sont sautées.
+    """
+    import ast
+
+    def needed(cell):
+        if not do_eval(cell): return False
+        if cell.directives_.keys() & {"export", "exports", "exporti", "exec_doc"}: return True
+        trees = cell.parsed_() or []
+        return bool(trees) and all(isinstance(t, (ast.Import, ast.ImportFrom)) for t in trees) \
+            or any(isinstance(t, ast.Expr) and getattr(getattr(t.value, "func", None), "id", None) == "show_doc" for t in trees)
+    return needed
+
+
+def process() -> Path:
     "Étape 1 : `proc_nbs` de nbdev (comme `nbdev_proc_nbs`, sans Quarto) → `_proc/`."
     os.chdir(ROOT)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
-    os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning")  # ids de cellules ajoutées par nbdev
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT))  # la référence de l'API est celle de ce dépôt, pas d'un paquet installé
+    import nbdev.processors
     from nbdev.serve import proc_nbs
-    return proc_nbs(str(ROOT / "nbs"), n_workers=n_workers)
+    nbdev.processors._do_eval = _api_only(nbdev.processors._do_eval)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Found cells containing imports and other code")
+        try: return proc_nbs(str(ROOT / "nbs"), n_workers=0)  # dans ce processus (le filtre ci-dessus s'applique)
+        except Exception as e:
+            raise SystemExit(f"nbdev n'a pas pu préparer les notebooks : {e}\ncause : {e.__cause__!r}") from e
 
 
 # --- Étape 2 : notebook traité → page myst-nb ---------------------------------------------
@@ -126,7 +150,7 @@ def api_markdown(md: str, page: str, labels: set[str]) -> str:
     m = _SRC_LINK.search(md)
     source = f"[source]({m.group(1)}){{.api-source}}" if m else ""
     md = _SRC_LINK.sub("", md)
-    sig = lambda m: "```python\n" + textwrap.dedent("\n".join(l[1:] for l in m.group(0).splitlines())).strip("\n") + "\n```\n"
+    sig = lambda m: "```text\n" + textwrap.dedent("\n".join(l[1:] for l in m.group(0).splitlines())).strip("\n") + "\n```\n"
     md = _SIGNATURE.sub(sig, md)
 
     def head(h):
@@ -246,12 +270,11 @@ def build(src: Path, out: Path, quiet: bool = True) -> None:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, help="dossier du site (par défaut : doc_path de settings.ini)")
-    ap.add_argument("--workers", type=int, default=0, help="processus pour nbdev (0 : dans ce processus, le plus rapide sur 2 cœurs)")
     ap.add_argument("-v", "--verbose", action="store_true", help="sortie complète de sphinx")
     a = ap.parse_args()
     out = (a.out or ROOT / settings().get("doc_path", "_docs")).resolve()
     t0 = time.time()
-    proc = process(a.workers)
+    proc = process()
     t1 = time.time()
     order = write_source(proc, WORK / "src")
     build(WORK / "src", out, quiet=not a.verbose)
