@@ -52,12 +52,14 @@ def _directives(src: str) -> dict:
 
 def exported_api(nb_path: Path) -> list[str]:
     "Fonctions et classes publiques des cellules `#|export`/`#|exports` : chacune doit avoir sa fiche."
+    from nbdev.showdoc import showdoc_nm  # le nom affiché (`Classe.methode` pour un `@patch`)
     names = []
     for c in nbformat.read(nb_path, as_version=4).cells:
-        if c.cell_type != "code" or not {"export", "exports"} & set(_directives(c.source)): continue
+        d = _directives(c.source)
+        if c.cell_type != "code" or not {"export", "exports"} & set(d) or "hide" in d: continue
         tree = ast.parse("\n".join(l for l in c.source.splitlines() if not l.lstrip().startswith(("%", "!"))))
-        names += [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                  and not n.name.startswith("_")]
+        names += [showdoc_nm(n) for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                  and (not n.name.startswith("_") or n.name.startswith("__"))]
     return names
 
 

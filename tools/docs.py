@@ -182,7 +182,7 @@ def stored_outputs(nb: nbformat.NotebookNode, nb_path: Path) -> None:
     """
     src = {c.get("id"): c for c in nbformat.read(nb_path, as_version=4).cells if c.cell_type == "code"}
     for c in nb.cells:
-        if c.cell_type != "code" or _SHOW_DOC.search(c.source) or c.get("id") not in src: continue
+        if c.cell_type != "code" or _SHOW_DOC.search(c.source) or not c.get("id") or c.id not in src: continue
         c.outputs = src[c.id].get("outputs", [])  # (couleurs ANSI gardées : myst-nb les affiche)
 
 
