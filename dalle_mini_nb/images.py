@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 # %% auto 0
-__all__ = ['ImageError', 'open_image', 'to_rgb', 'resize_crop', 'to_array', 'to_arrays', 'to_pil', 'image_grid']
+__all__ = ['ImageError', 'open_image', 'to_rgb', 'resize_crop', 'to_array', 'to_arrays', 'to_pil', 'caption_font', 'image_grid']
 
 # %% ../nbs/00a_images.ipynb 7
 class ImageError(ValueError):
@@ -78,6 +78,12 @@ def to_pil(x) -> Image.Image:
     return Image.fromarray(np.round(np.clip(x, 0.0, 1.0) * 255).astype(np.uint8), "RGB")
 
 # %% ../nbs/00a_images.ipynb 24
+def caption_font(size: int = 11) -> ImageFont.FreeTypeFont:
+    "Police TrueType avec accents pour les légendes (DejaVu Sans, livrée avec matplotlib)."
+    from matplotlib import font_manager
+    return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
+
+
 def _wrap(text: str, width: int) -> list[str]:
     "Coupe une légende en lignes d'au plus `width` caractères."
     return textwrap.wrap(str(text), width=max(width, 1)) or [""]
@@ -91,7 +97,7 @@ def image_grid(images, captions=None, ncols: int | None = None, cell: int = 128,
         raise ValueError(f"image_grid : {len(images)} images mais {len(captions)} légendes")
     ncols = ncols or min(len(images), 8)
     nrows = math.ceil(len(images) / ncols)
-    font = ImageFont.load_default(size=font_size)
+    font = caption_font(font_size)
     lines = [_wrap(c, cell // (font_size * 6 // 10)) for c in captions] if captions else [[]] * len(images)
     text_h = (max(map(len, lines)) * (font_size + 2) + 4) if captions else 0
     grid = Image.new("RGB", (ncols * cell, nrows * (cell + text_h)), "white")
