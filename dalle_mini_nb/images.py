@@ -78,6 +78,15 @@ def to_pil(x) -> Image.Image:
     return Image.fromarray(np.round(np.clip(x, 0.0, 1.0) * 255).astype(np.uint8), "RGB")
 
 # %% ../nbs/00a_images.ipynb 23
+def _font(size: int):
+    "Police qui a les accents (DejaVu Sans, livrée avec matplotlib) ; à défaut, celle de PIL."
+    try:
+        import matplotlib
+        return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), size)
+    except (ImportError, OSError):
+        return ImageFont.load_default(size=size)  # sans accents : « é » devient un carré
+
+
 def _wrap(text: str, width: int) -> list[str]:
     "Coupe une légende en lignes d'au plus `width` caractères."
     return textwrap.wrap(str(text), width=max(width, 1)) or [""]
@@ -91,7 +100,7 @@ def image_grid(images, captions=None, ncols: int | None = None, cell: int = 128,
         raise ValueError(f"image_grid : {len(images)} images mais {len(captions)} légendes")
     ncols = ncols or min(len(images), 8)
     nrows = math.ceil(len(images) / ncols)
-    font = ImageFont.load_default(size=font_size)
+    font = _font(font_size)
     lines = [_wrap(c, cell // (font_size * 6 // 10)) for c in captions] if captions else [[]] * len(images)
     text_h = (max(map(len, lines)) * (font_size + 2) + 4) if captions else 0
     grid = Image.new("RGB", (ncols * cell, nrows * (cell + text_h)), "white")
