@@ -138,9 +138,10 @@ def _sample_any(rng) -> dict:
     return {"shapes": [a, b], "relation": _pick(rng, tuple(RELATIONS))}
 
 
-def sample_description(rng: np.random.Generator, split: str = "train") -> dict:
+def sample_description(rng: np.random.Generator | int, split: str = "train") -> dict:
     "Description tirée au hasard : hors combinaisons réservées (train, validation) ou dedans (heldout)."
     if split not in SPLITS: raise ValueError(f"split inconnu « {split} » (attendu : {', '.join(SPLITS)})")
+    rng = np.random.default_rng(rng)  # un Generator passe tel quel ; une graine entière en crée un
     while True:
         d = _sample_any(rng)
         if is_heldout(d) == (split == "heldout"): return d
@@ -199,9 +200,9 @@ def as_description(desc) -> dict:
     return validate(desc)
 
 
-def layout(desc, rng: np.random.Generator) -> list[dict]:
+def layout(desc, rng: np.random.Generator | int) -> list[dict]:
     "Scène : liste de formes placées `{shape, colour, cx, cy, size}` (px) qui respecte la description."
-    d = as_description(desc)
+    d, rng = as_description(desc), np.random.default_rng(rng)
     o = d["shapes"]
     return _place_one(o[0], rng) if len(o) == 1 else _place_two(o[0], o[1], d["relation"], rng)
 
@@ -224,7 +225,7 @@ def draw(scene: list[dict]) -> Image.Image:
     "Image PIL RGB 64×64 d'une scène."
     return Image.fromarray(paint(scene), "RGB")
 
-def render(desc, rng: np.random.Generator) -> Image.Image:
+def render(desc, rng: np.random.Generator | int) -> Image.Image:
     "Image PIL RGB 64×64 d'une description (dict, JSON ou légende) ; aléa (tailles, positions) tiré de `rng`."
     return draw(layout(desc, rng))
 
@@ -255,9 +256,9 @@ def _relation_words(rel_words: str, b: str) -> str:
     return f"{rel_words[:-3]} d'{b}" if rel_words.endswith(" de") else f"{rel_words} {b}"
 
 
-def caption(desc, rng: np.random.Generator, template: int | None = None) -> str:
+def caption(desc, rng: np.random.Generator | int, template: int | None = None) -> str:
     "Une légende en français de la description, gabarit et synonymes tirés de `rng` (ou gabarit imposé)."
-    d = as_description(desc)
+    d, rng = as_description(desc), np.random.default_rng(rng)
     temps = _templates(d)
     t = temps[int(rng.integers(len(temps))) if template is None else template % len(temps)]
     objs = [_object_words(o) for o in d["shapes"]]
@@ -500,9 +501,9 @@ def check_many(images, descs) -> np.ndarray:
 PERTURBATIONS = ("colour", "shape", "size", "position", "relation")  # ce que `perturb` peut changer
 
 
-def perturb(desc, rng: np.random.Generator, kind: str | None = None) -> dict:
+def perturb(desc, rng: np.random.Generator | int, kind: str | None = None) -> dict:
     "Description voisine : un attribut `kind` (tiré si None) changé, ou la relation inversée."
-    d = json.loads(json.dumps(as_description(desc)))  # copie profonde
+    d, rng = json.loads(json.dumps(as_description(desc))), np.random.default_rng(rng)  # copie profonde
     opts = [(i, k) for i, o in enumerate(d["shapes"]) for k in FIELDS[:4] if o[k] is not None and kind in (None, k)]
     opts += [(None, "relation")] if d["relation"] and kind in (None, "relation") else []
     if not opts: raise ValueError(f"rien à changer ({kind}) dans cette description : {d}")
