@@ -83,6 +83,21 @@ def byte_level_bpe() -> Tokenizer:
     return tok
 
 # %% ../nbs/04_texte.ipynb 31
+def _auto_tokenizer(name, revision=None, cache_dir=None):
+    "Le tokenizer de `transformers.AutoTokenizer` pour un dossier BART ou un dépôt du hub, erreurs traduites."
+    p = Path(name)
+    if p.is_dir() and not ((p / "vocab.json").is_file() and (p / "merges.txt").is_file()):
+        raise ModelNotFoundError(f"le dossier {p} ne contient ni {TOKENIZER_FILE} ni vocab.json + merges.txt")
+    if not p.is_dir() and not is_hub_name(str(name)):
+        raise ModelNotFoundError(f"« {name} » n'est ni un dossier existant ni un nom de dépôt du hub (org/nom)")
+    from transformers import AutoTokenizer  # import paresseux : lent, et inutile pour nos BPE
+    try:
+        return AutoTokenizer.from_pretrained(str(name), revision=revision, cache_dir=cache_dir, local_files_only=is_offline())
+    except OSError as e:
+        why = "HF_HUB_OFFLINE est activé" if is_offline() else "le hub est injoignable ou le dépôt n'existe pas"
+        raise ModelNotFoundError(f"tokenizer « {name} » introuvable dans le cache local et {why}") from e
+
+# %% ../nbs/04_texte.ipynb 32
 class TextTokenizer:
     "Tokenizer commun aux deux pistes : `<s> … </s>`, remplissage `<pad>` jusqu'à `max_length`, masque."
 
@@ -103,7 +118,61 @@ class TextTokenizer:
     def __repr__(self):
         return f"TextTokenizer(vocab_size={self.vocab_size}, max_length={self.max_length}, normalize={self.normalize})"
 
-# %% ../nbs/04_texte.ipynb 34
+    def _prepare(self, prompt, allow_empty: bool) -> str:
+        "Vérifie un prompt, le normalise si ce tokenizer le demande."
+        if not isinstance(prompt, str): raise TypeError(f"un prompt doit être un texte (str), reçu {type(prompt).__name__}")
+        text = normalize_text(prompt) if self.normalize else prompt
+        if not text.strip() and not allow_empty:
+            raise ValueError("prompt vide : écrivez une description (ou allow_empty=True pour le texte vide "
+                             "de la branche inconditionnelle)")
+        return text if text.strip() else ""
+
+    def _frame(self, ids: list[int], max_length: int) -> tuple[list[int], bool]:
+        "`<s> ids </s>`, coupé à `max_length` jetons (le `</s>` final est gardé) ; dit s'il a fallu couper."
+        return [self.bos_id, *ids[: max_length - 2], self.eos_id], len(ids) > max_length - 2
+
+    def __call__(self, prompts: str | list[str], max_length: int | None = None, allow_empty: bool = False) -> dict:
+        "Prompts → `{'input_ids', 'attention_mask'}` (B, L) int32 : `<s> … </s>` puis `<pad>`."
+        prompts = [prompts] if isinstance(prompts, str) else list(prompts)
+        L = int(max_length or self.max_length)
+        if not prompts: raise ValueError("aucun prompt : donnez au moins un texte")
+        if L < 2: raise ValueError(f"max_length = {L} : il faut au moins 2 jetons pour <s> et </s>")
+        texts = [self._prepare(p, allow_empty) for p in prompts]
+        ids, mask, cut = np.full((len(texts), L), self.pad_id, np.int32), np.zeros((len(texts), L), np.int32), 0
+        for i, enc in enumerate(self.tokenizer.encode_batch(texts, add_special_tokens=False)):
+            row, c = self._frame(enc.ids, L)
+            ids[i, : len(row)], mask[i, : len(row)], cut = row, 1, cut + c
+        if cut: warnings.warn(f"{cut} prompt(s) sur {len(texts)} tronqué(s) à {L} jetons", stacklevel=2)
+        return {"input_ids": ids, "attention_mask": mask}
+
+    def decode(self, ids, skip_special_tokens: bool = True) -> str | list[str]:
+        "Ids `(L,)` → texte, ou `(B, L)` → liste de textes."
+        ids = np.asarray(ids)
+        if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
+            raise ValueError(f"ids hors du vocabulaire : attendu dans [0, {self.vocab_size}), lu [{ids.min()}, {ids.max()}]")
+        if ids.ndim == 2: return [self.decode(r, skip_special_tokens) for r in ids]
+        return self.tokenizer.decode([int(i) for i in ids], skip_special_tokens=skip_special_tokens)
+
+    def save_pretrained(self, folder) -> Path:
+        "Écrit `tokenizer.json` et `tokenizer_config.json` dans `folder`."
+        folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+        self.tokenizer.save(str(folder / TOKENIZER_FILE))
+        cfg = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": self.max_length, "normalize_text": self.normalize,
+               **dict(zip(("bos_token", "pad_token", "eos_token", "unk_token", "mask_token"), SPECIAL_TOKENS))}
+        (folder / TOKENIZER_CONFIG).write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return folder
+
+    @classmethod
+    def from_pretrained(cls, name, revision: str | None = None, max_length: int | None = None, cache_dir=None) -> TextTokenizer:
+        "Charge un dossier (`tokenizer.json`, ou `vocab.json` + `merges.txt`) ou un dépôt du hub."
+        p = Path(name)
+        if (p / TOKENIZER_FILE).is_file():
+            cfg = json.loads((p / TOKENIZER_CONFIG).read_text(encoding="utf-8")) if (p / TOKENIZER_CONFIG).is_file() else {}
+            return cls(Tokenizer.from_file(str(p / TOKENIZER_FILE)), max_length or cfg.get("model_max_length", DEFAULT_MAX_LENGTH),
+                       cfg.get("normalize_text", False))
+        return cls(_auto_tokenizer(name, revision, cache_dir).backend_tokenizer, max_length or DEFAULT_MAX_LENGTH, normalize=False)
+
+# %% ../nbs/04_texte.ipynb 38
 def train_bpe(captions, vocab_size: int = 512, max_length: int = 32, normalize: bool = True,
               min_frequency: int = 2) -> TextTokenizer:
     "Entraîne un BPE octet sur `captions` (ids spéciaux 0..4 à la BART) → `TextTokenizer`."
@@ -116,89 +185,3 @@ def train_bpe(captions, vocab_size: int = 512, max_length: int = 32, normalize: 
                                   special_tokens=list(SPECIAL_TOKENS), initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tok.train_from_iterator(texts, trainer)
     return TextTokenizer(tok, max_length, normalize)
-
-# %% ../nbs/04_texte.ipynb 42
-def _prepare(self, prompt, allow_empty: bool) -> str:
-    "Vérifie un prompt, le normalise si ce tokenizer le demande."
-    if not isinstance(prompt, str): raise TypeError(f"un prompt doit être un texte (str), reçu {type(prompt).__name__}")
-    text = normalize_text(prompt) if self.normalize else prompt
-    if not text.strip() and not allow_empty:
-        raise ValueError("prompt vide : écrivez une description (ou allow_empty=True pour le texte vide "
-                         "de la branche inconditionnelle)")
-    return text if text.strip() else ""
-
-
-def _frame(self, ids: list[int], max_length: int) -> tuple[list[int], bool]:
-    "`<s> ids </s>`, coupé à `max_length` jetons (le `</s>` final est gardé) ; dit s'il a fallu couper."
-    cut = len(ids) > max_length - 2
-    return [self.bos_id, *ids[: max_length - 2], self.eos_id], cut
-
-TextTokenizer._prepare, TextTokenizer._frame = _prepare, _frame
-
-# %% ../nbs/04_texte.ipynb 44
-def _call(self, prompts: str | list[str], max_length: int | None = None, allow_empty: bool = False) -> dict:
-    "Prompts → `{'input_ids', 'attention_mask'}` (B, L) int32 : `<s> … </s>` puis `<pad>`."
-    prompts = [prompts] if isinstance(prompts, str) else list(prompts)
-    L = int(max_length or self.max_length)
-    if not prompts: raise ValueError("aucun prompt : donnez au moins un texte")
-    if L < 2: raise ValueError(f"max_length = {L} : il faut au moins 2 jetons pour <s> et </s>")
-    texts = [self._prepare(p, allow_empty) for p in prompts]
-    ids, mask, cut = np.full((len(texts), L), self.pad_id, np.int32), np.zeros((len(texts), L), np.int32), 0
-    for i, enc in enumerate(self.tokenizer.encode_batch(texts, add_special_tokens=False)):
-        row, c = self._frame(enc.ids, L)
-        ids[i, : len(row)], mask[i, : len(row)], cut = row, 1, cut + c
-    if cut: warnings.warn(f"{cut} prompt(s) sur {len(texts)} tronqué(s) à {L} jetons", stacklevel=2)
-    return {"input_ids": ids, "attention_mask": mask}
-
-TextTokenizer.__call__ = _call
-
-# %% ../nbs/04_texte.ipynb 50
-def _decode(self, ids, skip_special_tokens: bool = True) -> str | list[str]:
-    "Ids `(L,)` → texte, ou `(B, L)` → liste de textes."
-    ids = np.asarray(ids)
-    if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
-        raise ValueError(f"ids hors du vocabulaire : attendu dans [0, {self.vocab_size}), lu [{ids.min()}, {ids.max()}]")
-    if ids.ndim == 2: return [self.decode(r, skip_special_tokens) for r in ids]
-    return self.tokenizer.decode([int(i) for i in ids], skip_special_tokens=skip_special_tokens)
-
-TextTokenizer.decode = _decode
-
-# %% ../nbs/04_texte.ipynb 61
-def _save_pretrained(self, folder) -> Path:
-    "Écrit `tokenizer.json` et `tokenizer_config.json` dans `folder`."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    self.tokenizer.save(str(folder / TOKENIZER_FILE))
-    cfg = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": self.max_length,
-           "normalize_text": self.normalize, **dict(zip(("bos_token", "pad_token", "eos_token", "unk_token", "mask_token"), SPECIAL_TOKENS))}
-    (folder / TOKENIZER_CONFIG).write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return folder
-
-TextTokenizer.save_pretrained = _save_pretrained
-
-# %% ../nbs/04_texte.ipynb 62
-def _auto_tokenizer(name, revision=None, cache_dir=None):
-    "Le tokenizer de `transformers.AutoTokenizer` pour un dossier BART ou un dépôt du hub, erreurs traduites."
-    p = Path(name)
-    if p.is_dir() and not ((p / "vocab.json").is_file() and (p / "merges.txt").is_file()):
-        raise ModelNotFoundError(f"le dossier {p} ne contient ni {TOKENIZER_FILE} ni vocab.json + merges.txt")
-    if not p.is_dir() and not is_hub_name(str(name)):
-        raise ModelNotFoundError(f"« {name} » n'est ni un dossier existant ni un nom de dépôt du hub (org/nom)")
-    from transformers import AutoTokenizer  # import paresseux : lent, et inutile pour nos BPE
-    try:
-        return AutoTokenizer.from_pretrained(str(name), revision=revision, cache_dir=cache_dir, local_files_only=is_offline())
-    except OSError as e:
-        why = "HF_HUB_OFFLINE est activé" if is_offline() else "le hub est injoignable ou le dépôt n'existe pas"
-        raise ModelNotFoundError(f"tokenizer « {name} » introuvable dans le cache local et {why}") from e
-
-# %% ../nbs/04_texte.ipynb 63
-def _from_pretrained(cls, name, revision: str | None = None, max_length: int | None = None, cache_dir=None) -> TextTokenizer:
-    "Charge un dossier (`tokenizer.json`, ou `vocab.json` + `merges.txt`) ou un dépôt du hub."
-    p = Path(name)
-    if (p / TOKENIZER_FILE).is_file():
-        cfg = json.loads((p / TOKENIZER_CONFIG).read_text(encoding="utf-8")) if (p / TOKENIZER_CONFIG).is_file() else {}
-        return cls(Tokenizer.from_file(str(p / TOKENIZER_FILE)), max_length or cfg.get("model_max_length", DEFAULT_MAX_LENGTH),
-                   cfg.get("normalize_text", False))
-    hf = _auto_tokenizer(name, revision, cache_dir)
-    return cls(hf.backend_tokenizer, max_length or DEFAULT_MAX_LENGTH, normalize=False)
-
-TextTokenizer.from_pretrained = classmethod(_from_pretrained)
