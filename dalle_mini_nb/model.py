@@ -454,7 +454,7 @@ class DalleBart(Pretrained):
             maps["cross" if path[4] == "encoder_attn" else path[1]][int(path[3])] = w
         return {k: [v[i] for i in sorted(v)] for k, v in maps.items()}
 
-# %% ../nbs/05_bart.ipynb 79
+# %% ../nbs/05_bart.ipynb 80
 @lru_cache(maxsize=16)
 def _greedy_fn(config: DalleBartConfig, dtype):
     "Boucle gloutonne compilée pour `config` : encode, prépare le cache, `image_length` pas."
