@@ -411,7 +411,8 @@ class VQGAN(Pretrained):
     def create(cls, config: VQGANConfig, key=None, dtype=jnp.float32):
         "Un VQGAN aux poids aléatoires (initialisation de vqgan-jax), pour l'entraîner."
         r, key = config.resolution, jax.random.PRNGKey(0) if key is None else key
-        return cls(config, VQGANModule(config).init(key, jnp.zeros((1, r, r, config.in_channels)))["params"], dtype)
+        params = jax.jit(VQGANModule(config).init)(key, jnp.zeros((1, r, r, config.in_channels)))["params"]
+        return cls(config, params, dtype)
 
     @classmethod
     def from_pretrained(cls, name, revision=None, dtype=None, cache_dir=None, decoder_only: bool = False,
