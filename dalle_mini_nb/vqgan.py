@@ -449,7 +449,7 @@ class VQGAN(Pretrained):
         p = _check_params(self.params if params is None else params, encoder=True)
         return _apply(self.module, "__call__", p, check_images(images, self.config))
 
-# %% ../nbs/01_vqgan.ipynb 76
+# %% ../nbs/01_vqgan.ipynb 79
 def reconstruction_figure(images, reconstructions, codes, n_embed: int | None = None, titles=None, dpi: int = 80):
     "Figure, une ligne par image : original | reconstruction (bornée à [0, 1]) | codes en carte de chaleur."
     import matplotlib.pyplot as plt
