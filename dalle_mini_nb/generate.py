@@ -182,6 +182,7 @@ def _prepare(bart: DalleBart, input_ids, attention_mask, key, top_k, top_p, temp
     P, L = np.shape(input_ids); B = P * int(n_candidates)
     cand = np.tile(np.arange(n_candidates), P) if candidate_index is None else np.asarray(candidate_index)
     if cand.shape != (B,): raise ValueError(f"candidate_index de forme {cand.shape} : attendu ({B},) (P × n_candidates)")
+    if not np.issubdtype(cand.dtype, np.integer) or (cand < 0).any(): raise ValueError("candidate_index : des entiers ≥ 0 sont attendus")
     if key is None and not greedy: raise ValueError("il faut une clé (`key`, ou une graine entière) pour échantillonner")
     keys = jnp.zeros((B, 2), jnp.uint32) if greedy else row_keys(key, cand)
     guided = float(condition_scale) != 1.0
