@@ -18,7 +18,7 @@ from .pipeline import EXAMPLE, MAX_CANDIDATES, DalleMini
 
 # %% auto 0
 __all__ = ['UI_MAX_CANDIDATES', 'Outcome', 'run_generation', 'png_bytes', 'image_card', 'message_html', 'make_controls',
-           'read_settings', 'Generator', 'generator']
+           'read_settings', 'GeneratorUI', 'generator']
 
 # %% ../nbs/09a_widgets.ipynb 7
 @dataclasses.dataclass
@@ -94,13 +94,13 @@ def read_settings(controls: dict) -> dict:
     return {k: w.value for k, w in controls.items()}
 
 # %% ../nbs/09a_widgets.ipynb 19
-class Generator:
+class GeneratorUI:
     "Le générateur interactif : contrôles, bouton « Générer », avancement, grille classée des images et de leurs scores."
 
     def __init__(self, pipe: DalleMini, size: int = 128):
         self.pipe, self.size = pipe, size
         self.controls = make_controls(pipe.defaults, pipe.codebook_size)
-        self.button = W.Button(description="Générer", button_style="primary", icon="paint-brush")
+        self.button = W.Button(description="Générer", button_style="primary")
         self.progress = W.IntProgress(value=0, min=0, max=4, description="", layout=W.Layout(width="200px"))
         self.status, self.message = W.HTML(""), W.HTML("")
         self.gallery = W.Box(layout=W.Layout(display="flex", flex_flow="row wrap"))
@@ -126,9 +126,12 @@ class Generator:
         return out
 
     def _repr_mimebundle_(self, **kw):
-        return self.widget._repr_mimebundle_(**kw)
+        "Affiché comme son widget ; en texte seul (documentation, terminal), une ligne qui le dit."
+        bundle = self.widget._repr_mimebundle_(**kw)
+        bundle["text/plain"] = "Générateur DALL·E mini (widgets) : ouvrez ce notebook dans Jupyter ou Voilà pour l'utiliser."
+        return bundle
 
 
-def generator(pipe: DalleMini | None = None, size: int = 128) -> Generator:
+def generator(pipe: DalleMini | None = None, size: int = 128) -> GeneratorUI:
     "Le générateur pour `pipe` (par défaut le pipeline miniature livré)."
-    return Generator(DalleMini.from_pretrained("miniature") if pipe is None else pipe, size)
+    return GeneratorUI(DalleMini.from_pretrained("miniature") if pipe is None else pipe, size)
