@@ -638,7 +638,7 @@ def plot_similarity(clip: CLIP, tokenizer, images, captions, title: str = "", dp
     return fig
 
 # %% ../nbs/08_clip.ipynb 108
-MINIATURE_RECIPE = dict(n_train=20_000, vocab_size=400, steps=800, batch_size=128, lr=2e-3, warmup=80)  # recette du CLIP livré
+MINIATURE_RECIPE = dict(n_train=20_000, vocab_size=400, steps=650, batch_size=128, lr=2e-3, warmup=65)  # recette du CLIP livré
 
 
 def train_miniature(seed: int = 0, folder=None, progress: bool = True, **recipe):
