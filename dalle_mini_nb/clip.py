@@ -23,16 +23,17 @@ from PIL import Image
 
 from .hub import HubConfig, Pretrained, flat, miniature_path, resolve
 from .images import to_pil, to_rgb
+from .text import TOKENIZER_FILE, TextTokenizer, train_bpe
 
 # %% auto 0
-__all__ = ['ACTIVATIONS', 'OPENAI_CLIP_MEAN', 'OPENAI_CLIP_STD', 'SPECIAL_TOKENS', 'TOKENIZER_NAME', 'HUB_TOKENIZER_FILES',
-           'MAX_LOGIT_SCALE', 'MINIATURE_RECIPE', 'CLIPTextConfig', 'CLIPVisionConfig', 'CLIPConfig', 'vit_b32',
-           'miniature', 'quick_gelu', 'CLIPAttention', 'CLIPMLP', 'CLIPEncoderLayer', 'CLIPLayers', 'CLIPEncoder',
-           'text_mask', 'text_pool_index', 'CLIPTextEmbeddings', 'CLIPTextTransformer', 'CLIPVisionEmbeddings',
-           'CLIPVisionTransformer', 'CLIPOutput', 'l2_normalize', 'CLIPModule', 'CLIP', 'shortest_side_size',
-           'clip_resize_crop', 'normalize_pixels', 'preprocess', 'preprocess_batch', 'load_tokenizer', 'embed_texts',
-           'embed_images', 'Ranking', 'scores', 'rank', 'clip_loss', 'make_optimizer', 'make_train_step', 'train_clip',
-           'sample_distractors', 'retrieval_accuracy', 'plot_similarity', 'train_miniature', 'formes_distractors']
+__all__ = ['ACTIVATIONS', 'OPENAI_CLIP_MEAN', 'OPENAI_CLIP_STD', 'HUB_TOKENIZER_FILES', 'MAX_LOGIT_SCALE', 'MINIATURE_RECIPE',
+           'CLIPTextConfig', 'CLIPVisionConfig', 'CLIPConfig', 'vit_b32', 'miniature', 'quick_gelu', 'CLIPAttention',
+           'CLIPMLP', 'CLIPEncoderLayer', 'CLIPLayers', 'CLIPEncoder', 'text_mask', 'text_pool_index',
+           'CLIPTextEmbeddings', 'CLIPTextTransformer', 'CLIPVisionEmbeddings', 'CLIPVisionTransformer', 'CLIPOutput',
+           'l2_normalize', 'CLIPModule', 'CLIP', 'shortest_side_size', 'clip_resize_crop', 'normalize_pixels',
+           'preprocess', 'preprocess_batch', 'load_tokenizer', 'embed_texts', 'embed_images', 'Ranking', 'scores',
+           'rank', 'clip_loss', 'make_optimizer', 'make_train_step', 'train_clip', 'sample_distractors',
+           'retrieval_accuracy', 'plot_similarity', 'train_miniature', 'formes_distractors']
 
 # %% ../nbs/08_clip.ipynb 7
 @dataclasses.dataclass(frozen=True)
@@ -410,51 +411,9 @@ def preprocess_batch(images, size: int = 224):
     return jnp.transpose(x, (0, 3, 1, 2))  # (B, S, S, 3) -> (B, 3, S, S)
 
 # %% ../nbs/08_clip.ipynb 70
-SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>"]  # convention de BART : identifiants 0, 1, 2, 3
-TOKENIZER_NAME = "tokenizer.json"  # fichier du tokenizer miniature, à côté des poids
 HUB_TOKENIZER_FILES = ("vocab.json", "merges.txt")  # fichiers du CLIPTokenizer d'OpenAI sur le hub
 
 
-class _BPETokenizer:
-    "BPE sur octets (bibliothèque `tokenizers`) : `<s> … </s>` puis `<pad>` jusqu'à `max_length`."
-
-    def __init__(self, tokenizer): self.tokenizer = tokenizer
-
-    @classmethod
-    def train(cls, texts, vocab_size: int = 512):
-        "Apprend les fusions BPE sur `texts` (minuscules, Unicode NFC)."
-        from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, decoders, processors, trainers
-        tok = Tokenizer(models.BPE())
-        tok.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Lowercase()])
-        tok.pre_tokenizer, tok.decoder = pre_tokenizers.ByteLevel(add_prefix_space=True), decoders.ByteLevel()
-        tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS,
-                                                           initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
-        tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
-        return cls(tok)
-
-    @classmethod
-    def load(cls, path):
-        from tokenizers import Tokenizer
-        return cls(Tokenizer.from_file(str(path)))
-
-    def save(self, folder) -> Path:
-        path = Path(folder) / TOKENIZER_NAME; path.parent.mkdir(parents=True, exist_ok=True)
-        self.tokenizer.save(str(path)); return path
-
-    @property
-    def vocab_size(self) -> int: return self.tokenizer.get_vocab_size()
-
-    def decode(self, ids) -> str: return self.tokenizer.decode([int(i) for i in ids])
-
-    def __call__(self, prompts, max_length: int = 32) -> dict:
-        "Textes → `{\"input_ids\", \"attention_mask\"}` int32 `(B, max_length)`, tronqués en gardant `</s>`."
-        if isinstance(prompts, str): prompts = [prompts]
-        self.tokenizer.enable_truncation(max_length); self.tokenizer.enable_padding(pad_id=1, pad_token="<pad>", length=max_length)
-        enc = self.tokenizer.encode_batch(list(prompts))
-        return {"input_ids": np.array([e.ids for e in enc], np.int32).reshape(-1, max_length),
-                "attention_mask": np.array([e.attention_mask for e in enc], np.int32).reshape(-1, max_length)}
-
-# %% ../nbs/08_clip.ipynb 71
 class _HubCLIPTokenizer:
     "Le `CLIPTokenizer` de transformers, appelé avec la convention du projet."
 
@@ -468,15 +427,14 @@ class _HubCLIPTokenizer:
 
 
 def load_tokenizer(name="miniature", revision: str | None = None):
-    "Tokenizer de CLIP : `\"miniature\"`, un dossier (`tokenizer.json` miniature ou fichiers du hub), ou un dépôt du hub."
+    "Tokenizer de CLIP : `\"miniature\"`, un dossier (`tokenizer.json` de `text`), ou le dépôt du hub d'un CLIP d'OpenAI."
     folder = miniature_path("clip") if str(name) == "miniature" else Path(name)
-    if folder.is_dir() and not (folder / "vocab.json").exists():
-        if not (folder / TOKENIZER_NAME).exists(): raise FileNotFoundError(f"pas de {TOKENIZER_NAME} dans {folder}")
-        return _BPETokenizer.load(folder / TOKENIZER_NAME)
+    if folder.is_dir() and (folder / TOKENIZER_FILE).is_file() and not (folder / "vocab.json").is_file():
+        return TextTokenizer.from_pretrained(folder)
     from transformers import CLIPTokenizer  # transformers 5 crée un tokenizer *vide* sans fichiers : on les exige
     return _HubCLIPTokenizer(CLIPTokenizer.from_pretrained(str(resolve(name, revision, files=HUB_TOKENIZER_FILES))))
 
-# %% ../nbs/08_clip.ipynb 76
+# %% ../nbs/08_clip.ipynb 75
 def embed_texts(clip: CLIP, tokenizer, texts, batch_size: int = 256) -> np.ndarray:
     "Plongements normalisés de `texts` : `(T, E)` float32."
     if isinstance(texts, str): texts = [texts]
@@ -499,7 +457,7 @@ def embed_images(clip: CLIP, images, batch_size: int = 64) -> np.ndarray:
         out.append(np.asarray(clip.image_embeds(preprocess_batch(chunk, size) if floats else preprocess(chunk, size))))
     return np.concatenate(out)
 
-# %% ../nbs/08_clip.ipynb 77
+# %% ../nbs/08_clip.ipynb 76
 class Ranking(NamedTuple):
     "Résultat de `rank` : indices des images et scores, du meilleur au moins bon."
     order: np.ndarray  # (I,) indices dans la liste d'images donnée
@@ -519,7 +477,7 @@ def rank(clip: CLIP, tokenizer, prompt: str, images, batch_size: int = 64) -> Ra
     order = np.argsort(-s, kind="stable")
     return Ranking(order, s[order])
 
-# %% ../nbs/08_clip.ipynb 82
+# %% ../nbs/08_clip.ipynb 81
 MAX_LOGIT_SCALE = math.log(100.0)  # borne de CLIP : température exp(logit_scale) ≤ 100
 
 
@@ -531,7 +489,7 @@ def clip_loss(logits_per_text, same=None):
     t = t / t.sum(axis=1, keepdims=True)  # cible de chaque ligne : une distribution
     return (optax.softmax_cross_entropy(logits_per_text, t).mean() + optax.softmax_cross_entropy(logits_per_text.T, t.T).mean()) / 2
 
-# %% ../nbs/08_clip.ipynb 87
+# %% ../nbs/08_clip.ipynb 86
 def make_optimizer(lr: float, steps: int, warmup: int, weight_decay: float = 0.1):
     "AdamW, warmup linéaire puis cosinus ; pas de weight decay sur les paramètres 0-D/1-D."
     sched = optax.warmup_cosine_decay_schedule(0.0, lr, warmup, max(steps, warmup + 1), end_value=lr * 0.05)
@@ -555,7 +513,7 @@ def make_train_step(config: CLIPConfig, tx):
         return {**params, "logit_scale": jnp.clip(params["logit_scale"], 0.0, MAX_LOGIT_SCALE)}, opt_state, loss
     return step
 
-# %% ../nbs/08_clip.ipynb 89
+# %% ../nbs/08_clip.ipynb 88
 def _check_pairs(images, captions, size=None):
     "Vérifie qu'il y a autant d'images que de légendes (et la taille des images si `size`)."
     if len(images) != len(captions): raise ValueError(f"{len(images)} images mais {len(captions)} légendes")
@@ -592,7 +550,7 @@ def train_clip(clip: CLIP, tokenizer, images, captions, key, steps: int = 1000, 
             "seconds": time.time() - t0, "cpu_seconds": time.process_time() - c0}  # temps réel, temps CPU du processus
     return CLIP(clip.config, params), hist
 
-# %% ../nbs/08_clip.ipynb 91
+# %% ../nbs/08_clip.ipynb 90
 def sample_distractors(captions, n_distractors: int = 8, seed: int = 0, exclude=None) -> list[list[str]]:
     "Pour chaque légende, `n_distractors` légendes différentes tirées parmi celles des autres images."
     rng, pool = np.random.default_rng(seed), np.unique(np.asarray(captions))
@@ -618,7 +576,7 @@ def retrieval_accuracy(clip: CLIP, tokenizer, images, captions, distractors=None
     correct = s[:, 0] > s[:, 1:].max(axis=1)
     return {"accuracy": float(correct.mean()), "n_images": len(captions), "n_candidates": cand.shape[1], "correct": correct}
 
-# %% ../nbs/08_clip.ipynb 96
+# %% ../nbs/08_clip.ipynb 95
 def plot_similarity(clip: CLIP, tokenizer, images, captions, title: str = "", dpi: int = 80, cell: float = 0.6):
     "Figure : vignettes des images en haut, matrice `(texte × image)` des scores dessous."
     import matplotlib.pyplot as plt
@@ -637,7 +595,7 @@ def plot_similarity(clip: CLIP, tokenizer, images, captions, title: str = "", dp
     fig.colorbar(im, cax=fig.add_axes(((left + cell * n + 0.1) / W, bottom / H, 0.12 / W, cell * T / H)))
     return fig
 
-# %% ../nbs/08_clip.ipynb 108
+# %% ../nbs/08_clip.ipynb 107
 MINIATURE_RECIPE = dict(n_train=20_000, vocab_size=400, steps=650, batch_size=128, lr=2e-3, warmup=65)  # recette du CLIP livré
 
 
@@ -647,15 +605,15 @@ def train_miniature(seed: int = 0, folder=None, progress: bool = True, **recipe)
     r = {**MINIATURE_RECIPE, **recipe}
     t0 = time.time()
     imgs, caps, _ = formes_arrays(formes_dataset(seed, n_train=r["n_train"], n_validation=0, n_heldout=0)["train"])
-    tok = _BPETokenizer.train(caps, r["vocab_size"])
+    tok = train_bpe(caps, r["vocab_size"], max_length=miniature().text_config.max_position_embeddings)
     key_init, key_train = jax.random.split(jax.random.PRNGKey(seed))
     clip0 = CLIP.random(miniature(tok.vocab_size), key_init)
     clip, hist = train_clip(clip0, tok, imgs, caps, key_train, steps=r["steps"], batch_size=r["batch_size"], lr=r["lr"],
                             warmup=r["warmup"], progress=progress)
-    if folder is not None: clip.save_pretrained(folder); tok.save(folder)
+    if folder is not None: clip.save_pretrained(folder); tok.save_pretrained(folder)
     return clip, tok, hist | {"data_seconds": time.time() - t0 - hist["seconds"]}
 
-# %% ../nbs/08_clip.ipynb 110
+# %% ../nbs/08_clip.ipynb 109
 def _near_misses(desc, found, rng, k: int, tries: int = 300) -> list[str]:
     "`k` légendes voisines de `desc` (un attribut changé), toutes fausses pour l'image (`found`)."
     from dalle_mini_nb import formes
