@@ -393,7 +393,7 @@ def adherence_figure(results: dict, dpi: int = 80):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/09_pipeline.ipynb 103
+# %% ../nbs/09_pipeline.ipynb 107
 def parse_args(argv=None) -> argparse.Namespace:
     "Options de la commande `dalle-mini-nb`."
     p = argparse.ArgumentParser(prog="dalle-mini-nb", description="Génère des images pour un prompt (DALL·E mini) et écrit une grille PNG légendée.")
@@ -412,7 +412,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--quiet", action="store_true", help="sans barre de progression")
     return p.parse_args(argv)
 
-# %% ../nbs/09_pipeline.ipynb 106
+# %% ../nbs/09_pipeline.ipynb 110
 def main(argv=None) -> int:
     "La commande `dalle-mini-nb` : génère, écrit la grille PNG, affiche son chemin et les scores ; 0 si tout va bien."
     a = parse_args(argv)
