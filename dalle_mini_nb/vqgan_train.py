@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -25,7 +26,7 @@ from .vqgan import VQGAN, VQGANConfig, VQGANModule, vq_losses
 # %% auto 0
 __all__ = ['QUICK_STEPS', 'VQTrainConfig', 'codebook', 'with_codebook', 'vq_loss', 'ema_codebook', 'restart_dead', 'perplexity',
            'VQTrainState', 'lr_schedule', 'make_optimizer', 'train_step', 'compile_step', 'init_state', 'train_vqgan',
-           'reconstruct', 'evaluate', 'train_miniature']
+           'reconstruct', 'evaluate', 'plot_history', 'train_miniature']
 
 # %% ../nbs/02_vqgan_entrainement.ipynb 7
 @dataclasses.dataclass(frozen=True)
@@ -131,8 +132,10 @@ def train_step(state: VQTrainState, images, module: VQGANModule, opt, tc: VQTrai
     return VQTrainState(with_codebook(params, e), opt_state, counts, sums, key, state.step + 1), metrics
 
 
-def compile_step(module: VQGANModule, opt, tc: VQTrainConfig):
-    "Le pas compilé, état donné (mis à jour en place)."
+@functools.lru_cache(maxsize=8)
+def compile_step(config: VQGANConfig, tc: VQTrainConfig):
+    "Le pas compilé pour (config, recette), état donné (mis à jour en place) ; gardé en cache : une compilation par recette."
+    module, opt = VQGANModule(config), make_optimizer(tc)
     return jax.jit(lambda s, x: train_step(s, x, module, opt, tc), donate_argnums=0)
 
 # %% ../nbs/02_vqgan_entrainement.ipynb 23
@@ -161,8 +164,7 @@ def train_vqgan(images: np.ndarray, config: VQGANConfig | None = None, tc: VQTra
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1:] != (config.resolution, config.resolution, config.in_channels):
         raise ValueError(f"images uint8 (N, {config.resolution}, {config.resolution}, {config.in_channels}) attendues, "
                          f"reçu {images.dtype} {images.shape}")
-    module, opt = VQGANModule(config), make_optimizer(tc)
-    state, step = init_state(config, tc, images, opt), compile_step(module, opt, tc)
+    state, step = init_state(config, tc, images, make_optimizer(tc)), compile_step(config, tc)
     rng, hist, rows, t0 = np.random.default_rng(tc.seed), [], [], time.perf_counter()
     bar = tqdm(range(tc.steps), disable=not progress, desc="VQGAN")
     for i in bar:
@@ -175,28 +177,46 @@ def train_vqgan(images: np.ndarray, config: VQGANConfig | None = None, tc: VQTra
     return VQGAN(config, jax.device_get(state.params)), hist
 
 # %% ../nbs/02_vqgan_entrainement.ipynb 31
-def reconstruct(vq: VQGAN, images: np.ndarray, batch_size: int = 250) -> tuple[np.ndarray, np.ndarray]:
+@functools.partial(jax.jit, static_argnums=0)
+def _roundtrip(module: VQGANModule, params, images):
+    "Aller-retour compilé : images uint8 (B, 64, 64, 3) → (reconstruction brute, codes (B, h·w))."
+    return module.apply({"params": params}, images / 255.0)
+
+
+def reconstruct(vq: VQGAN, images: np.ndarray, batch_size: int = 200) -> tuple[np.ndarray, np.ndarray]:
     "Images uint8 (N, 64, 64, 3) → (reconstructions float32 (N, 64, 64, 3) bornées à [0, 1], codes (N, h·w))."
-    f = jax.jit(lambda p, x: vq.module.apply({"params": p}, x / 255.0))
-    R, C = [], []
+    R, C, batch_size = [], [], min(batch_size, len(images))
     for s in range(0, len(images), batch_size):
         x = images[s:s + batch_size]
         pad = np.concatenate([x, np.zeros((batch_size - len(x), *x.shape[1:]), x.dtype)])  # une seule forme compilée
-        r, c = f(vq.params, pad)
+        r, c = _roundtrip(vq.module, vq.params, pad)
         R.append(np.clip(np.asarray(r)[:len(x)], 0, 1)); C.append(np.asarray(c)[:len(x)])
     return np.concatenate(R), np.concatenate(C)
 
 
-def evaluate(vq: VQGAN, images: np.ndarray, descriptions: list) -> dict:
+def evaluate(vq: VQGAN, images: np.ndarray, descriptions: list, batch_size: int = 200) -> dict:
     "Vérificateur sur les reconstructions de `images` uint8 + erreur, PSNR, usage du dictionnaire."
-    rec, codes = reconstruct(vq, images)
+    rec, codes = reconstruct(vq, images, batch_size)
     ok = formes.check_many(rec, descriptions)
     mse = float(np.mean((rec - images / 255.0) ** 2))
     return {"checker": float(ok.mean()), "mse": mse, "psnr": 10 * math.log10(1 / max(mse, 1e-12)),
             "perplexity": float(perplexity(jnp.asarray(codes), vq.config.n_embed)),
             "used": int(len(np.unique(codes))), "verdicts": ok, "reconstructions": rec, "codes": codes}
 
-# %% ../nbs/02_vqgan_entrainement.ipynb 35
+# %% ../nbs/02_vqgan_entrainement.ipynb 38
+def plot_history(hist: list[dict], title: str = ""):
+    "Quatre panneaux : reconstruction (log), perplexité, codes morts, taux d'apprentissage, en fonction du pas."
+    import matplotlib.pyplot as plt
+    st = [h["step"] for h in hist]
+    fig, ax = plt.subplots(1, 4, figsize=(12, 2.6), dpi=80)
+    for a, (k, name) in zip(ax, [("rec", "reconstruction (EQM)"), ("perplexity", "perplexité"), ("dead", "codes morts"), ("lr", "taux d'apprentissage")]):
+        a.plot(st, [h[k] for h in hist]); a.set_title(name, fontsize=9); a.set_xlabel("pas", fontsize=8); a.tick_params(labelsize=7)
+    ax[0].set_yscale("log")
+    if title: fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/02_vqgan_entrainement.ipynb 45
 def train_miniature(seed: int = 0, out=None, steps: int | None = None, n_train: int = 20_000, n_eval: int = 1_000,
                     progress: bool = True) -> dict:
     "VQGAN miniature depuis `seed` : formes `train` → entraînement → évaluation `heldout` → `out` (si donné) ; rend le bilan."
