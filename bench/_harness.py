@@ -40,6 +40,11 @@ def rss_mb() -> float:
     with open("/proc/self/statm") as f: return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def cpu_s() -> float:
+    "Temps CPU (utilisateur + système) du processus depuis son démarrage, tous fils confondus (s)."
+    r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
+
+
 def machine() -> dict:
     "Processeur, cœurs, mémoire, date."
     model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -67,7 +72,9 @@ def probes(repeat: int = 5, stream_mb: int = 800) -> dict:
       débit mémoire qu'un programme XLA peut tirer d'un cœur de cette machine ;
     - `matvec_gbps` : une chaîne de produits vecteur × matrice (1, 1024) @ (1024, 1024) sur les mêmes
       octets : ce que le `dot` d'XLA tire de la mémoire pour un lot de 1 (la forme d'un pas de génération) ;
-    - `matmul_gflops` : (2048, 2048) @ (2048, 2048) float32.
+    - `matmul_gflops` : (2048, 2048) @ (2048, 2048) float32 ;
+    - `matmul8_gflops` : la chaîne précédente avec 8 lignes, (8, 1024) @ (1024, 1024) : ce que le `dot`
+      d'XLA tire du calcul pour la forme d'un pas à 8 candidats.
     Chaque chiffre est la médiane de `repeat` mesures après une chauffe.
     """
     import jax, jax.numpy as jnp
@@ -77,11 +84,13 @@ def probes(repeat: int = 5, stream_mb: int = 800) -> dict:
     x = jnp.ones((1, 1024), jnp.float32)
     total = jax.jit(jnp.sum)
     chain = jax.jit(lambda W, x: lax.fori_loop(0, W.shape[0], lambda i, x: jnp.tanh(x @ W[i]), x))
+    x8 = jnp.ones((8, 1024), jnp.float32)  # 8 lignes : la forme d'un pas à 8 candidats
     A = jnp.asarray(np.random.default_rng(1).standard_normal((2048, 2048), dtype=np.float32))
     mm = jax.jit(lambda a: a @ a)
     out = {"load_avg_1min": load_avg()}
     for name, f, args, work in [("stream_gbps", total, (W,), W.nbytes / 1e9), ("matvec_gbps", chain, (W, x), W.nbytes / 1e9),
-                                ("matmul_gflops", mm, (A,), 2 * 2048**3 / 1e9)]:
+                                ("matmul_gflops", mm, (A,), 2 * 2048**3 / 1e9),
+                                ("matmul8_gflops", chain, (W, x8), 2 * 8 * W.size / 1e9)]:
         jax.block_until_ready(f(*args))
         ts = timed_runs(lambda: jax.block_until_ready(f(*args)), repeat)
         out[name] = round(work / median(ts), 2)
@@ -102,8 +111,8 @@ def serve(setup):
         cmd = json.loads(line)
         if cmd["cmd"] == "quit":
             print(json.dumps({"peak_rss_mb": round(peak_rss_mb(), 1), "rss_mb": round(rss_mb(), 1)}), flush=True); return
-        la = load_avg(); t = time.perf_counter(); extra = run(**cmd.get("kw", {})) or {}
-        print(json.dumps({"s": time.perf_counter() - t, "load_avg_1min": la, **extra}), flush=True)
+        la, c = load_avg(), cpu_s(); t = time.perf_counter(); extra = run(**cmd.get("kw", {})) or {}
+        print(json.dumps({"s": time.perf_counter() - t, "cpu_s": cpu_s() - c, "load_avg_1min": la, **extra}), flush=True)
 
 
 class Worker:

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _gen_model import flops_per_image, work  # noqa: E402
 from _harness import BASELINE_PY, MAIN_PY, Worker, load_avg, machine, median  # noqa: E402
 
-BASE_DTYPE = {"fp32": "float32", "bf16": "bfloat16"}
+BASE_DTYPE = {"fp32": "float32", "bf16": "bfloat16", "bf16w": "bfloat16"}
 
 
 def log(*a): print(*a, file=sys.stderr, flush=True)
@@ -62,12 +62,16 @@ def measure(variant: str, batch: int, repeat: int, steps, baseline: bool) -> dic
            "ours_extrapolated": bool(steps), "ours_full_run_s": None if full is None else round(full["s"], 3),
            "load_avg": [x["load_avg_1min"] for x in runs["ours"] + runs["baseline"]]}
     row["ours_s_per_image"] = row["ours_s_per_call"] / batch
+    row["ours_runs_cpu_s"] = [round(x["cpu_s"], 2) for x in runs["ours"] if "cpu_s" in x]  # temps CPU : moins sensible à la charge
     row |= {f"ours_{k}": v for k, v in ours.quit().items()}
     if base:
         row |= {"baseline_ready": base.ready, "baseline_s_per_call": median([x["s"] for x in runs["baseline"]]),
                 "baseline_runs_s": [round(x["s"], 3) for x in runs["baseline"]]}
         row["baseline_s_per_image"] = row["baseline_s_per_call"] / batch
         row["ratio"] = row["ours_s_per_image"] / row["baseline_s_per_image"]
+        row["ratio_per_round"] = [o["s"] / b["s"] for o, b in zip(runs["ours"], runs["baseline"])]
+        row["baseline_runs_cpu_s"] = [round(x["cpu_s"], 2) for x in runs["baseline"] if "cpu_s" in x]
+        if row["ours_runs_cpu_s"] and row["baseline_runs_cpu_s"]: row["ratio_cpu"] = median(row["ours_runs_cpu_s"]) / median(row["baseline_runs_cpu_s"])
         row |= {f"baseline_{k}": v for k, v in base.quit().items()}
     return row
 
@@ -110,7 +114,7 @@ def main():
     rows = [measure(v, int(b), a.repeat, steps, not a.no_baseline) for v in a.variants.split(",") for b in a.batches.split(",")]
     log("plafonds (fin)…")
     p1 = ceilings()
-    ceil = {k: median([p0[k], p1[k]]) for k in ("stream_gbps", "matvec_gbps", "matmul_gflops")}
+    ceil = {k: median([p[k] for p in (p0, p1) if k in p]) for k in ("stream_gbps", "matvec_gbps", "matmul_gflops", "matmul8_gflops") if k in p0 or k in p1}
     derive(rows, ceil)
     res = {"bench": "generate", "machine": machine(), "load_avg_1min_end": load_avg(), "wall_s": round(time.time() - t0),
            "ceilings": ceil, "probes": [p0, p1], "work": work(), "rows": rows}

@@ -5,7 +5,8 @@ Lancé par `bench/generate.py` (venv du projet), en miroir de `bench/baseline_ba
 
     python bench/ours_bart.py --batch 8 --variant fp32
 
-Variantes : `fp32` (poids et calcul float32), `bf16` (poids au repos et calcul bfloat16). Une commande
+Variantes : `fp32` (poids et calcul float32), `bf16` (poids au repos et calcul bfloat16), `bf16w` (poids
+au repos en bfloat16, calcul float32 : XLA convertit les poids une fois par appel). Une commande
 `run` peut demander `steps` (N < 256 pas, pour l'extrapolation) ; sinon l'image complète.
 """
 import argparse
@@ -16,7 +17,7 @@ import numpy as np
 
 from _harness import random_like, serve, tree_bytes
 
-VARIANTS = {"fp32": (jnp.float32, jnp.float32), "bf16": (jnp.bfloat16, jnp.bfloat16)}  # (poids au repos, calcul)
+VARIANTS = {"fp32": (jnp.float32, jnp.float32), "bf16": (jnp.bfloat16, jnp.bfloat16), "bf16w": (jnp.bfloat16, jnp.float32)}  # (poids au repos, calcul)
 
 
 def main():

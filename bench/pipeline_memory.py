@@ -40,6 +40,7 @@ def main():
     ap.add_argument("folder")
     ap.add_argument("--make", action="store_true")
     ap.add_argument("--call", action="store_true", help="faire aussi un appel (1 prompt, 8 candidats)")
+    ap.add_argument("--out", default=None, help="fichier JSON où écrire le résultat")
     a = ap.parse_args()
     if a.make:
         make(a.folder); print(json.dumps({"made": a.folder, "bytes": sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(a.folder) for f in fs)})); return
@@ -50,7 +51,7 @@ def main():
     t = time.perf_counter(); pipe = DalleMini.from_pretrained(a.folder); load_s = time.perf_counter() - t
     parts = {"bart": tree_bytes(pipe.bart.params), "vqgan_decoder": tree_bytes(pipe.vqgan.params), "clip": tree_bytes(pipe.clip.params)}
     total = sum(parts.values()) / 2**20
-    res = {"bench": "pipeline_memory", "machine": machine(), "load_s": round(load_s, 1), "param_mb": parts and {k: round(v / 2**20, 1) for k, v in parts.items()},
+    res = {"bench": "pipeline_memory", "machine": machine(), "load_s": round(load_s, 1), "param_mb": {k: round(v / 2**20, 1) for k, v in parts.items()},
            "param_total_mb": round(total, 1), "rss_before_load_mb": round(base, 1), "peak_rss_after_load_mb": round(peak_rss_mb(), 1),
            "rss_after_load_mb": round(rss_mb(), 1)}
     res["peak_over_params"] = res["peak_rss_after_load_mb"] / total
@@ -59,6 +60,8 @@ def main():
         t = time.perf_counter(); pipe("un cercle rouge", n_candidates=8, seed=0, progress=False, condition_scale=1.0)
         res |= {"call_s": round(time.perf_counter() - t, 1), "call_stages_s": pipe.timings, "peak_rss_after_call_mb": round(peak_rss_mb(), 1)}
     print(json.dumps(res))
+    if a.out:
+        with open(a.out, "w") as f: json.dump(res, f, indent=1)
     print(f"\nparamètres {total:.0f} Mo ({', '.join(f'{k} {v / 2**20:.0f}' for k, v in parts.items())}) ; JAX seul {base:.0f} Mo ; "
           f"pic après chargement {res['peak_rss_after_load_mb']:.0f} Mo = {res['peak_over_params']:.2f} × les paramètres "
           f"({res['peak_minus_jax_over_params']:.2f} × sans JAX)" + (f" ; pic après un appel {res['peak_rss_after_call_mb']:.0f} Mo" if a.call else ""))
