@@ -72,7 +72,7 @@ def baseline(n: int):
     gen, info = make_generate(n)
     vq = _vqgan()
     clip = FlaxCLIPModel(CLIPConfig(), _do_init=False)  # ViT-B/32 (valeurs par défaut de CLIPConfig)
-    cp = random_like(jax.eval_shape(lambda k: clip.init_weights(k, (1, 77)), jax.random.PRNGKey(0)), 2)
+    cp = random_like(jax.eval_shape(lambda k: clip.init_weights(k, ((1, 77), (1, 224, 224, 3))), jax.random.PRNGKey(0)), 2)
     mean, std = jnp.array([0.48145466, 0.4578275, 0.40821073]), jnp.array([0.26862954, 0.26130258, 0.27577711])
     @jax.jit
     def rank(p, images, ids):
