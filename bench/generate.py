@@ -1,116 +1,138 @@
-"""Vitesse et mémoire de `generate` : secondes par image, avec/sans cache, float32/bfloat16.
+"""Génération aux formes v0 : la nôtre contre la référence (transformers Flax BART), dans le même run.
 
-    python bench/generate.py                                   # miniature, 64 codes mesurés en entier
-    python bench/generate.py --preset v0 --steps 4,36          # v0 : N pas mesurés, extrapolés à 256
-    python bench/generate.py --preset v0 --steps 4,36 --batches 8 --scales 3 --variants fp32
+    python bench/generate.py                                    # lots 1 et 8, fp32 et bf16, 3 tours
+    python bench/generate.py --batches 8 --variants fp32 --repeat 5
+    python bench/generate.py --steps 8,72                       # la nôtre extrapolée (voir plus bas)
+    python bench/generate.py --no-baseline                      # la nôtre seule
+    python bench/generate.py --out bench/results/generate.json  # garde les chiffres (lus par 07_generation)
 
-Poids aléatoires (le temps ne dépend pas des valeurs), un prompt de `L` jetons (32 miniature,
-128 v0) dont 8 utiles, `n` candidats (« batch » = images par appel), top-k 50.
+Chaque configuration (variante × lot) lance deux sous-processus : la nôtre (venv du projet,
+`bench/ours_bart.py`) et la référence (venv de référence, `bench/baseline_bart.py`, voir
+`bench/README.md`). Chacun compile et fait une exécution de chauffe, puis l'orchestrateur alterne leurs
+exécutions (`--repeat` tours, ordre inversé à chaque tour) : même charge pour les deux. On rapporte les
+médianes, leur rapport (nôtre / référence), le pic de mémoire résidente de chaque processus, et, face
+aux plafonds de la machine mesurés au début et à la fin du run (`_harness.probes`) :
+- lot 1 : débit de poids atteint, `256 × octets lus par pas / (s/image)`, contre le flux mesuré ;
+- lot 8 : GFLOP/s atteints, `FLOP nécessaires par image / (s/image)`, contre le produit matriciel mesuré.
 
-Avec `--steps N1,N2`, chaque configuration est chronométrée à N1 puis N2 pas (même fonction
-compilée : le nombre de pas est un argument) ; le coût d'un pas est `(t2 − t1) / (N2 − N1)`, le
-coût fixe (encodeur, cache) `t1 − N1 · pas`, et le temps d'une image complète est extrapolé à
-`fixe + S · pas`. C'est exact tant qu'un pas coûte le même prix quelle que soit sa position, ce
-qui est le cas ici (formes fixes : le cache fait toujours `S` positions ; sans cache, le décodeur
-tourne toujours sur les `S` positions). Les lignes extrapolées ont `"extrapolated": true`. Prenez
-un écart N2 − N1 assez grand : sur une machine chargée, le bruit de t1 et t2 est divisé par cet écart
-puis multiplié par S. La charge de la machine au départ est notée (`load_avg_1min`).
-
-Variantes : `fp32` (poids et calcul float32), `bf16` (calcul bfloat16, poids float32),
-`bf16-params` (poids et calcul bfloat16), `uncached-fp32` (sans cache). Imprime une ligne JSON puis
-un tableau lisible.
+`--steps N1,N2` : la nôtre est chronométrée à N1 et N2 pas (même fonction compilée) et extrapolée à 256
+(`fixe + 256 · (t2 − t1)/(N2 − N1)`) ; une exécution complète par configuration valide l'extrapolation.
+Les tours de la référence sont toujours complets. Imprime une ligne JSON puis un tableau lisible.
+Lancez-le avec `nice` sur une machine partagée ; la charge (1 min) est notée à chaque mesure.
 """
 import argparse
 import json
 import os
+import sys
 import time
 
-import jax
-import jax.numpy as jnp
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _gen_model import flops_per_image, work  # noqa: E402
+from _harness import BASELINE_PY, MAIN_PY, Worker, load_avg, machine, median  # noqa: E402
 
-from dalle_mini_nb.generate import cache_bytes, generate, generate_memory
-from dalle_mini_nb.hub import cast_params
-from dalle_mini_nb.model import DalleBart, DalleBartConfig
-
-VARIANTS = {"fp32": dict(), "bf16": dict(dtype=jnp.bfloat16), "bf16-params": dict(dtype=jnp.bfloat16, params="bf16"),
-            "uncached-fp32": dict(use_cache=False)}
+BASE_DTYPE = {"fp32": "float32", "bf16": "bfloat16", "bf16w": "bfloat16"}
 
 
-def timed(fn, repeat: int) -> float:
-    "Meilleur temps (s) de `fn()` sur `repeat` essais."
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter(); jax.block_until_ready(fn()); best = min(best, time.perf_counter() - t)
-    return best
+def log(*a): print(*a, file=sys.stderr, flush=True)
 
 
-def measure(bart, ids, mask, n, scale, variant, steps, repeat, p16) -> dict:
-    "Une configuration : compilation, temps (mesuré ou extrapolé), mémoire XLA."
-    kw = dict(VARIANTS[variant]); S = bart.config.image_length
-    if kw.get("params") == "bf16": kw["params"] = p16
-    call = lambda k: generate(bart, ids, mask, key=0, n_candidates=n, condition_scale=scale, steps=k, **kw)
-    t = time.perf_counter(); jax.block_until_ready(call(steps[0] if steps else None)); compile_s = time.perf_counter() - t
-    if steps:
-        t1, t2 = timed(lambda: call(steps[0]), repeat), timed(lambda: call(steps[1]), repeat)
-        step_s = (t2 - t1) / (steps[1] - steps[0]); fixed_s = max(t1 - steps[0] * step_s, 0.0); total = fixed_s + S * step_s
-    else:
-        total = timed(lambda: call(None), repeat); step_s = fixed_s = None
-    mem = generate_memory(bart, ids, mask, n_candidates=n, condition_scale=scale, **kw)
-    dt = kw.get("dtype", jnp.float32)
-    return {"variant": variant, "batch": n, "condition_scale": scale, "s_per_image": total / n, "s_per_call": total,
-            "step_ms": None if step_s is None else 1e3 * step_s, "fixed_s": fixed_s, "compile_s": compile_s,
-            "extrapolated": bool(steps), "steps_measured": list(steps) if steps else S,
-            "xla_temp_mb": mem["temp"] / 2**20, "xla_args_mb": mem["arguments"] / 2**20,
-            "cache_formula_mb": cache_bytes(bart.config, 1, n, ids.shape[1], scale != 1.0, dt)["total"] / 2**20}
+def measure(variant: str, batch: int, repeat: int, steps, baseline: bool) -> dict:
+    "Une configuration : les deux travailleurs, `repeat` tours alternés, médianes et mémoire."
+    log(f"== {variant} B={batch} : préparation (compilation + chauffe)")
+    ours = Worker(MAIN_PY, "ours_bart.py", ["--batch", batch, "--variant", variant])
+    base = Worker(BASELINE_PY, "baseline_bart.py", ["--batch", batch, "--dtype", BASE_DTYPE[variant]]) if baseline else None
+    S = 256
+    runs = {"ours": [], "baseline": []}
+    for r in range(repeat):
+        order = ["ours", "baseline"] if r % 2 == 0 else ["baseline", "ours"]
+        for who in order:
+            if who == "baseline" and not base: continue
+            if who == "baseline": runs["baseline"].append(base.run())
+            elif steps:
+                a, b = ours.run(steps=steps[0]), ours.run(steps=steps[1])
+                step = (b["s"] - a["s"]) / (steps[1] - steps[0]); fixed = max(a["s"] - steps[0] * step, 0.0)
+                runs["ours"].append({"s": fixed + S * step, "step_s": step, "fixed_s": fixed, "extrapolated": True,
+                                     "load_avg_1min": a["load_avg_1min"]})
+            else:
+                runs["ours"].append(ours.run())
+            log(f"    tour {r + 1} {who} : {runs[who][-1]['s']:.2f} s (charge {runs[who][-1]['load_avg_1min']})")
+    full = ours.run() if steps else None  # validation de l'extrapolation
+    row = {"variant": variant, "batch": batch, "repeat": repeat, "ours_ready": ours.ready,
+           "ours_s_per_call": median([x["s"] for x in runs["ours"]]), "ours_runs_s": [round(x["s"], 3) for x in runs["ours"]],
+           "ours_extrapolated": bool(steps), "ours_full_run_s": None if full is None else round(full["s"], 3),
+           "load_avg": [x["load_avg_1min"] for x in runs["ours"] + runs["baseline"]]}
+    row["ours_s_per_image"] = row["ours_s_per_call"] / batch
+    row["ours_runs_cpu_s"] = [round(x["cpu_s"], 2) for x in runs["ours"] if "cpu_s" in x]  # temps CPU : moins sensible à la charge
+    row |= {f"ours_{k}": v for k, v in ours.quit().items()}
+    if base:
+        row |= {"baseline_ready": base.ready, "baseline_s_per_call": median([x["s"] for x in runs["baseline"]]),
+                "baseline_runs_s": [round(x["s"], 3) for x in runs["baseline"]]}
+        row["baseline_s_per_image"] = row["baseline_s_per_call"] / batch
+        row["ratio"] = row["ours_s_per_image"] / row["baseline_s_per_image"]
+        row["ratio_per_round"] = [o["s"] / b["s"] for o, b in zip(runs["ours"], runs["baseline"])]
+        row["baseline_runs_cpu_s"] = [round(x["cpu_s"], 2) for x in runs["baseline"] if "cpu_s" in x]
+        if row["ours_runs_cpu_s"] and row["baseline_runs_cpu_s"]: row["ratio_cpu"] = median(row["ours_runs_cpu_s"]) / median(row["baseline_runs_cpu_s"])
+        row |= {f"baseline_{k}": v for k, v in base.quit().items()}
+    return row
+
+
+def ceilings() -> dict:
+    "Plafonds mesurés dans un processus à part (le tableau de 800 Mo ne reste pas en mémoire)."
+    w = Worker(MAIN_PY, "_probe.py", []); w.p.wait(); return w.ready
+
+
+def derive(rows: list, ceil: dict) -> None:
+    "Débits atteints et limites théoriques, face aux plafonds mesurés."
+    for r in rows:
+        w = work(itemsize=4 if r["variant"] == "fp32" else 2)
+        bw_bytes, fl = w["image_length"] * w["bytes_per_step"], flops_per_image(w, r["batch"])
+        r["bytes_per_image"], r["flops_per_image"] = bw_bytes, fl
+        r["limit_bandwidth_s_per_image"] = bw_bytes / r["batch"] / (ceil["stream_gbps"] * 1e9)  # poids lus une fois par pas pour tout le lot
+        r["limit_compute_s_per_image"] = fl / (ceil["matmul_gflops"] * 1e9)
+        for who in ("ours", "baseline"):
+            s = r.get(f"{who}_s_per_image")
+            if s is None: continue
+            r[f"{who}_gbps"] = bw_bytes / r["batch"] / s / 1e9
+            r[f"{who}_gflops"] = fl / s / 1e9
+            r[f"{who}_of_bandwidth_limit"] = r["limit_bandwidth_s_per_image"] / s
+            r[f"{who}_of_compute_limit"] = r["limit_compute_s_per_image"] / s
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--preset", choices=["miniature", "v0"], default="miniature")
-    ap.add_argument("--batches", default="1,8", help="images par appel (candidats d'un prompt)")
-    ap.add_argument("--scales", default="1,3", help="condition_scale (1 : sans super-conditionnement)")
-    ap.add_argument("--variants", default=",".join(VARIANTS), help=f"parmi {list(VARIANTS)}")
-    ap.add_argument("--uncached-batches", default=None, help="batches pour la variante sans cache (défaut : tous ; v0 : 1)")
-    ap.add_argument("--steps", default=None, help="N1,N2 : mesurer N1 et N2 pas et extrapoler (défaut : image complète ; v0 : 4,36)")
-    ap.add_argument("--uncached-steps", default=None, help="N1,N2 pour la variante sans cache (défaut : --steps ; v0 : 1,3)")
+    ap.add_argument("--batches", default="1,8")
+    ap.add_argument("--variants", default="fp32,bf16")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--steps", default=None, help="N1,N2 : extrapoler la nôtre (la référence reste complète)")
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--out", default=None, help="fichier JSON où écrire le résultat")
     a = ap.parse_args()
-
-    v0 = a.preset == "v0"
-    cfg = DalleBartConfig.v0() if v0 else DalleBartConfig.miniature()
-    L = 128 if v0 else 32
-    parse = lambda s: tuple(int(x) for x in s.split(",")) if s else None
-    steps = parse(a.steps or ("4,36" if v0 else None))
-    un_steps = parse(a.uncached_steps or ("1,3" if v0 else a.steps))
-    batches = parse(a.batches); un_batches = parse(a.uncached_batches or ("1" if v0 else a.batches))
-    t = time.perf_counter()
-    bart = DalleBart.from_config(cfg, jax.random.PRNGKey(0))
-    p16 = cast_params(bart.params, jnp.bfloat16)
-    init_s = time.perf_counter() - t
-    ids = np.full((1, L), cfg.pad_token_id, np.int32); ids[0, :8] = [0, 10, 20, 30, 40, 50, 60, 2]
-    mask = (np.arange(L) < 8).astype(np.int32)[None]
-
-    rows = []
-    for variant in a.variants.split(","):
-        for n in (un_batches if variant.startswith("uncached") else batches):
-            for scale in (float(s) for s in a.scales.split(",")):
-                r = measure(bart, ids, mask, n, scale, variant, un_steps if variant.startswith("uncached") else steps, a.repeat, p16)
-                rows.append(r); print(f"  … {variant} B={n} c={scale:g} : {r['s_per_image']:.4f} s/image", flush=True)
-    res = {"preset": a.preset, "backend": jax.default_backend(), "device": jax.devices()[0].device_kind,
-           "cpu_count": os.cpu_count(), "load_avg_1min": os.getloadavg()[0], "params": bart.num_params, "text_length": L, "image_length": cfg.image_length,
-           "top_k": 50, "init_s": init_s, "rows": rows}
+    steps = tuple(int(x) for x in a.steps.split(",")) if a.steps else None
+    t0 = time.time()
+    log("plafonds (début)…")
+    p0 = ceilings()
+    rows = [measure(v, int(b), a.repeat, steps, not a.no_baseline) for v in a.variants.split(",") for b in a.batches.split(",")]
+    log("plafonds (fin)…")
+    p1 = ceilings()
+    ceil = {k: median([p[k] for p in (p0, p1) if k in p]) for k in ("stream_gbps", "matvec_gbps", "matmul_gflops", "matmul8_gflops") if k in p0 or k in p1}
+    derive(rows, ceil)
+    res = {"bench": "generate", "machine": machine(), "load_avg_1min_end": load_avg(), "wall_s": round(time.time() - t0),
+           "ceilings": ceil, "probes": [p0, p1], "work": work(), "rows": rows}
     print(json.dumps(res))
-    print(f"\ngenerate, DalleBart {a.preset} ({bart.num_params:,} paramètres), {res['device']} ({res['cpu_count']} cœurs), "
-          f"L = {L}, S = {cfg.image_length}, top-k 50")
-    print(f"{'variante':<15}{'B':>3}{'c':>4}{'s/image':>10}{'s/appel':>10}{'ms/pas':>9}{'fixe s':>8}{'compil. s':>10}"
-          f"{'XLA temp Mo':>12}{'cache Mo':>10}  mesure")
+    if a.out:
+        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+        with open(a.out, "w") as f: json.dump(res, f, indent=1)
+    m = res["machine"]
+    print(f"\ngeneration v0 (256 codes, top-k 50), {m['cpu']} ({m['cores']} cœurs), {m['date']} ; plafonds : "
+          f"flux {ceil['stream_gbps']:.1f} GB/s, matvec XLA {ceil['matvec_gbps']:.1f} GB/s, matmul {ceil['matmul_gflops']:.0f} GFLOP/s")
+    print(f"{'var.':<6}{'B':>3}{'nôtre s/im':>11}{'réf. s/im':>10}{'rapport':>8}{'GB/s':>7}{'% flux':>7}{'GFLOP/s':>8}{'% matmul':>9}"
+          f"{'RSS nôtre Mo':>13}{'RSS réf. Mo':>12}{'charge':>12}")
     for r in rows:
-        how = f"{r['steps_measured'][0]},{r['steps_measured'][1]} pas → {cfg.image_length}" if r["extrapolated"] else "image complète"
-        step = f"{r['step_ms']:.1f}" if r["step_ms"] is not None else "-"
-        fixed = f"{r['fixed_s']:.2f}" if r["fixed_s"] is not None else "-"
-        print(f"{r['variant']:<15}{r['batch']:>3}{r['condition_scale']:>4g}{r['s_per_image']:>10.4f}{r['s_per_call']:>10.3f}{step:>9}"
-              f"{fixed:>8}{r['compile_s']:>10.1f}{r['xla_temp_mb']:>12.1f}{r['cache_formula_mb']:>10.1f}  {how}")
+        ref = r.get("baseline_s_per_image")
+        print(f"{r['variant']:<6}{r['batch']:>3}{r['ours_s_per_image']:>11.3f}{(ref or float('nan')):>10.3f}{r.get('ratio', float('nan')):>8.2f}"
+              f"{r['ours_gbps']:>7.1f}{100 * r['ours_of_bandwidth_limit']:>6.0f}%{r['ours_gflops']:>8.1f}{100 * r['ours_of_compute_limit']:>8.0f}%"
+              f"{r['ours_peak_rss_mb']:>13.0f}{r.get('baseline_peak_rss_mb', float('nan')):>12.0f}"
+              f"{min(r['load_avg']):>6.1f}–{max(r['load_avg']):<5.1f}")
 
 
 if __name__ == "__main__":

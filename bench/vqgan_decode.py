@@ -1,73 +1,86 @@
-"""Durée de `VQGAN.decode_code` (et de `__call__`) : une ligne JSON, puis un tableau lisible.
+"""Décodage VQGAN (`VQGAN.decode_code`) : s/image, GFLOP/s face au produit matriciel mesuré, mémoire.
 
-    python bench/vqgan_decode.py                              # miniature, lots de 1, 8 et 16
-    python bench/vqgan_decode.py --config f16_16384 --batch 1 4
-    python bench/vqgan_decode.py --weights DOSSIER            # poids d'un dossier (sinon aléatoires)
+    python bench/vqgan_decode.py                                   # miniature, lots de 1, 8 et 16
+    python bench/vqgan_decode.py --config f16_16384 --batch 1 8    # le VQGAN de DALL·E mini (poids aléatoires)
+    python bench/vqgan_decode.py --weights DOSSIER                 # poids d'un dossier (sinon aléatoires)
+    python bench/vqgan_decode.py --config f16_16384 --out bench/results/vqgan.json
 
-Squelette : le travail de performance (bf16, lots, décodeur seul sur accélérateur) vient plus tard.
-Les poids aléatoires sont tirés avec numpy, sans compiler d'initialisation : les durées ne
-dépendent pas des valeurs. Aucune assertion de durée : on affiche des chiffres.
+Décodeur seul (`decoder_only`) : on ne charge que le dictionnaire, `post_quant_conv` et le décodeur,
+poids tirés feuille par feuille (pas de copie numpy, pas d'initialisation compilée). Chaque lot :
+une exécution de chauffe (compilation), puis `--reps` tours ; à chaque tour, le plafond du produit
+matriciel float32 (`_harness.probes`, mesuré juste avant, même charge) puis un décodage. FLOP du
+décodage : l'analyse de coût d'XLA du programme compilé. On rapporte la médiane des tours, la part
+du plafond atteinte (médiane des rapports tour par tour), le pic de mémoire résidente du processus
+et les octets des paramètres. Aucune assertion de durée.
 """
 import argparse
 import json
-import platform
+import os
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from dalle_mini_nb.vqgan import VQGAN, VQGANConfig
+from _harness import load_avg, machine, median, peak_rss_mb, random_like, rss_mb, tree_bytes
+from dalle_mini_nb.vqgan import VQGAN, VQGANConfig, VQGANModule
 
 
-def random_params(config: VQGANConfig, decoder_only: bool, seed: int = 0):
-    "Un arbre de paramètres aux formes de `config`, tiré avec numpy (rapide, sans compilation)."
-    rng = np.random.default_rng(seed)
-    abstract = VQGAN.abstract_params(config, decoder_only=decoder_only)
-    return jax.tree_util.tree_map(lambda s: jnp.asarray(rng.normal(0, 0.02, s.shape).astype(np.float32)), abstract)
-
-
-def timed(f, *args, reps: int) -> tuple[float, float]:
-    "(secondes du premier appel, compilation comprise ; secondes moyennes des appels suivants)."
-    t0 = time.perf_counter(); jax.block_until_ready(f(*args)); first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for _ in range(reps): jax.block_until_ready(f(*args))
-    return first, (time.perf_counter() - t0) / reps
+def matmul_gflops(a, mm, reps: int = 3) -> float:
+    "GFLOP/s d'un produit (2048, 2048) @ (2048, 2048) float32, médiane de `reps`."
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter(); jax.block_until_ready(mm(a)); ts.append(time.perf_counter() - t)
+    return 2 * a.shape[0] ** 3 / median(ts) / 1e9
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", default="miniature", choices=["miniature", "f16_16384"])
     ap.add_argument("--weights", help="dossier au format du hub (sinon poids aléatoires)")
     ap.add_argument("--batch", type=int, nargs="+", default=[1, 8, 16])
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--call", action="store_true", help="mesurer aussi __call__ (encodeur + décodeur)")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--out", default=None)
     a = ap.parse_args()
 
+    t0 = time.perf_counter()
     if a.weights:
-        vq = VQGAN.from_pretrained(a.weights, decoder_only=not a.call)
+        vq = VQGAN.from_pretrained(a.weights, decoder_only=True)
     else:
         config = getattr(VQGANConfig, a.config)()
-        vq = VQGAN(config, random_params(config, decoder_only=not a.call))
+        vq = VQGAN(config, random_like(VQGAN.abstract_params(config, decoder_only=True)))
+    load_s, rss_loaded = time.perf_counter() - t0, rss_mb()
     c, rng = vq.config, np.random.default_rng(1)
+    A = jnp.asarray(rng.standard_normal((2048, 2048), dtype=np.float32)); mm = jax.jit(lambda x: x @ x); mm(A).block_until_ready()
     rows = []
     for b in a.batch:
         codes = rng.integers(0, c.n_embed, (b, c.num_tokens), dtype=np.int32)
-        first, mean = timed(vq.decode_code, codes, reps=a.reps)
-        rows.append({"method": "decode_code", "batch": b, "first_s": round(first, 3), "mean_s": round(mean, 4),
-                     "images_per_s": round(b / mean, 1)})
-        if a.call:
-            images = rng.random((b, c.resolution, c.resolution, c.in_channels), dtype=np.float32)
-            first, mean = timed(vq, images, reps=a.reps)
-            rows.append({"method": "__call__", "batch": b, "first_s": round(first, 3), "mean_s": round(mean, 4),
-                         "images_per_s": round(b / mean, 1)})
-    info = {"bench": "vqgan_decode", "config": a.weights or a.config, "params": vq.num_params,
-            "device": str(jax.devices()[0]), "machine": platform.machine(), "rows": rows}
+        cost = jax.jit(lambda p, z: VQGANModule(c).apply({"params": p}, z, method="decode_code")).lower(vq.params, codes).compile().cost_analysis()
+        cost = cost[0] if isinstance(cost, (list, tuple)) else cost
+        flops = float(cost.get("flops", float("nan")))
+        t = time.perf_counter(); jax.block_until_ready(vq.decode_code(codes)); first = time.perf_counter() - t
+        times, peaks, loads = [], [], []
+        for _ in range(a.reps):
+            peaks.append(matmul_gflops(A, mm)); loads.append(load_avg())
+            t = time.perf_counter(); jax.block_until_ready(vq.decode_code(codes)); times.append(time.perf_counter() - t)
+        fracs = [flops / s / 1e9 / p for s, p in zip(times, peaks)]
+        rows.append({"batch": b, "first_s": round(first, 3), "median_s": round(median(times), 4), "runs_s": [round(x, 4) for x in times],
+                     "s_per_image": median(times) / b, "gflop_per_image": flops / b / 1e9, "gflops": flops / median(times) / 1e9,
+                     "matmul_gflops": median(peaks), "of_matmul_peak": median(fracs), "load_avg": loads})
+        print(f"  … lot {b} : {rows[-1]['s_per_image']:.3f} s/image, {rows[-1]['gflops']:.0f} GFLOP/s "
+              f"({100 * rows[-1]['of_matmul_peak']:.0f} % du produit matriciel)", flush=True)
+    info = {"bench": "vqgan_decode", "config": a.weights or a.config, "decoder_only": True, "params": vq.num_params,
+            "param_bytes": tree_bytes(vq.params), "load_s": round(load_s, 2), "rss_after_load_mb": round(rss_loaded, 1),
+            "peak_rss_mb": round(peak_rss_mb(), 1), "machine": machine(), "device": str(jax.devices()[0]), "rows": rows}
     print(json.dumps(info))
-    print(f"\nVQGAN {info['config']} ({vq.num_params:,} paramètres chargés) sur {info['device']}")
-    print(f"{'méthode':<12} {'lot':>4} {'1er appel (s)':>14} {'moyenne (s)':>12} {'images/s':>9}")
+    if a.out:
+        with open(a.out, "w") as f: json.dump(info, f, indent=1)
+    print(f"\nVQGAN {info['config']}, décodeur seul ({vq.num_params:,} paramètres, {info['param_bytes'] / 2**20:.0f} Mo), "
+          f"pic RSS {info['peak_rss_mb']:.0f} Mo, {info['machine']['cpu']} ({info['machine']['cores']} cœurs)")
+    print(f"{'lot':>4} {'1er appel s':>12} {'médiane s':>10} {'s/image':>8} {'GFLOP/im':>9} {'GFLOP/s':>8} {'matmul':>7} {'part':>6} {'charge':>8}")
     for r in rows:
-        print(f"{r['method']:<12} {r['batch']:>4} {r['first_s']:>14.3f} {r['mean_s']:>12.4f} {r['images_per_s']:>9.1f}")
+        print(f"{r['batch']:>4} {r['first_s']:>12.2f} {r['median_s']:>10.3f} {r['s_per_image']:>8.3f} {r['gflop_per_image']:>9.1f} "
+              f"{r['gflops']:>8.1f} {r['matmul_gflops']:>7.1f} {100 * r['of_matmul_peak']:>5.0f}% {median(r['load_avg']):>8.1f}")
 
 
 if __name__ == "__main__":

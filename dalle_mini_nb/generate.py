@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .model import DalleBart, DalleBartConfig, _check_text
+from .model import DalleBart, DalleBartConfig, _check_text, loop_options
 
 # %% auto 0
 __all__ = ['TRACES', 'valid_codes', 'mask_logits', 'top_p_keep', 'sample_logits', 'guide', 'empty_prompt', 'row_keys',
@@ -148,7 +148,7 @@ def _sampler(config: DalleBartConfig, dtype, o: SamplerOptions):
 
         init = (jnp.zeros((B, S), jnp.int32), state, jnp.full((R,), start, jnp.int32))
         return lax.fori_loop(0, steps, body, init)[0]
-    return jax.jit(run)
+    return jax.jit(run, compiler_options=loop_options())  # cache mis à jour en place (notebook 05)
 
 # %% ../nbs/07_generation.ipynb 45
 def _check_settings(top_k, top_p, temperature, greedy, condition_scale, n_candidates, steps, codebook_size, config):

@@ -5,8 +5,10 @@
 # %% ../nbs/00b_hub.ipynb 4
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import json
+import math
 import os
 import re
 import tempfile
@@ -15,6 +17,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import msgpack
 import numpy as np
 from flax import serialization, traverse_util
 
@@ -119,10 +122,30 @@ def write_config(folder: str | Path, cfg: dict):
     _atomic_write(Path(folder) / CONFIG_NAME, (json.dumps(cfg, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode())
 
 # %% ../nbs/00b_hub.ipynb 18
+def _array_ext(code: int, data: bytes):
+    "Tableau msgpack de Flax (code 1) → vue numpy sur `data`, sans copie ; les autres codes comme Flax."
+    if code != 1: return serialization._msgpack_ext_unpack(code, data)
+    head = msgpack.Unpacker(raw=True); head.feed(data[:1024])  # en-tête : [forme, type, octets]
+    head.read_array_header(); shape, dtype = head.unpack(), jnp.dtype(head.unpack().decode())
+    n = math.prod(shape)
+    return np.frombuffer(data, dtype, count=n, offset=len(data) - n * dtype.itemsize).reshape(shape)
+
+
+def _release_big_frees():
+    "glibc : les allocations ≥ 1 Mio passent par `mmap` et reviennent au système une fois libérées (seuil fixe)."
+    try: ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD ; sans effet hors glibc
+    except (OSError, AttributeError): pass
+
+
 def read_params(path: str | Path) -> dict:
-    "Lit un `flax_model.msgpack` : dictionnaires imbriqués de tableaux numpy."
+    "Lit un `flax_model.msgpack` en flux (jamais le fichier entier en mémoire) : dictionnaires imbriqués de tableaux numpy."
     path = Path(path)
-    try: tree = serialization.msgpack_restore(path.read_bytes())
+    _release_big_frees()
+    try:
+        with open(path, "rb") as f:  # comme `serialization.msgpack_restore`, mais lu par morceaux, une copie par tableau
+            tree = msgpack.Unpacker(f, ext_hook=_array_ext, raw=False, strict_map_key=False,
+                                    max_buffer_size=max(path.stat().st_size, 1)).unpack()
+        tree = serialization._unchunk_array_leaves_in_place(tree)
     except FileNotFoundError: raise
     except Exception as e: raise CheckpointError(f"fichier de poids corrompu ou illisible : {path} ({e})") from e
     if not isinstance(tree, dict) or not tree:
@@ -175,7 +198,7 @@ def load_params(path: str | Path, target, dtype=None, allow_extra: bool = False,
         del x
     return traverse_util.unflatten_dict(out, sep="/")
 
-# %% ../nbs/00b_hub.ipynb 30
+# %% ../nbs/00b_hub.ipynb 32
 class HubConfig:
     "Mixin pour les dataclasses de configuration : lecture/écriture d'un `config.json`."
 
@@ -190,7 +213,7 @@ class HubConfig:
         "La configuration en dict JSON-compatible."
         return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
 
-# %% ../nbs/00b_hub.ipynb 34
+# %% ../nbs/00b_hub.ipynb 36
 class Pretrained:
     "Base des modèles : `config` + `params`, chargés et sauvés au format du hub."
     config_class: type = HubConfig
@@ -222,7 +245,7 @@ class Pretrained:
         "Nombre total de paramètres."
         return sum(int(np.prod(x.shape)) for x in jax.tree_util.tree_leaves(self.params))
 
-# %% ../nbs/00b_hub.ipynb 39
+# %% ../nbs/00b_hub.ipynb 41
 def weights_dir() -> Path:
     "Dossier `weights/` du paquet installé, où sont livrés les poids."
     import dalle_mini_nb

@@ -21,7 +21,7 @@ from .hub import HubConfig, Pretrained
 # %% auto 0
 __all__ = ['NEG_INF', 'POSITION_OFFSET', 'DalleBartConfig', 'padding_bias', 'causal_bias', 'split_heads', 'merge_heads',
            'Attention', 'EncoderLayer', 'DecoderLayer', 'LayerStack', 'Encoder', 'Decoder', 'BartModel',
-           'DalleBartModule', 'random_params', 'DalleBart', 'greedy_decode']
+           'DalleBartModule', 'random_params', 'DalleBart', 'loop_options', 'greedy_decode']
 
 # %% ../nbs/05_bart.ipynb 7
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +126,18 @@ class Attention(nn.Module):
         "Attention de `x` (B, Tq, D) sur `source` (B, Tk, D) → (B, Tq, D)."
         return self.attend(x, *self.kv(source), bias, deterministic)
 
-# %% ../nbs/05_bart.ipynb 26
+    def attend_step(self, x, k, v, K, V, position):
+        "Un code `x` (B, 1, D) sur le cache `K`, `V` (B, H, S_max, Dh) lu aux positions < `position`, plus sa clé/valeur `k`, `v` (B, H, 1, Dh) → (B, 1, D)."
+        q = split_heads(self.q_proj(x), self.heads)  # (B, H, 1, Dh)
+        q = q / jnp.sqrt(q.shape[-1]).astype(q.dtype)
+        old = jnp.where(jnp.arange(K.shape[2]) < position, 0.0, NEG_INF).astype(jnp.float32)  # (S_max,) : positions déjà écrites
+        scores = jnp.concatenate([jnp.einsum("bhqd,bhkd->bhqk", q, K).astype(jnp.float32) + old,  # (B, H, 1, S_max)
+                                  jnp.einsum("bhqd,bhkd->bhqk", q, k).astype(jnp.float32)], -1)  # (B, H, 1, S_max + 1)
+        w = jax.nn.softmax(scores, axis=-1).astype(self.dtype)
+        out = jnp.einsum("bhqk,bhkd->bhqd", w[..., :-1], V) + w[..., -1:] * v  # (B, H, 1, Dh)
+        return self.out_proj(merge_heads(out))  # (B, H, 1, Dh) -> (B, 1, D)
+
+# %% ../nbs/05_bart.ipynb 29
 def _dense(features: int, config: DalleBartConfig, dtype, **kw) -> nn.Dense:
     "Couche dense initialisée comme BART : noyau normal(init_std), biais nul."
     return nn.Dense(features, dtype=dtype, kernel_init=nn.initializers.normal(config.init_std), **kw)
@@ -147,7 +158,7 @@ def _mlp(layer, x, deterministic: bool):
     h = layer.act_drop(nn.gelu(layer.fc1(x), approximate=False), deterministic=deterministic)  # (B, T, ffn)
     return _post_ln(layer, x, layer.fc2(h), layer.final_layer_norm, deterministic)
 
-# %% ../nbs/05_bart.ipynb 27
+# %% ../nbs/05_bart.ipynb 30
 class EncoderLayer(nn.Module):
     "Couche d'encodeur BART : auto-attention puis MLP, post-LN."
     config: DalleBartConfig
@@ -165,7 +176,7 @@ class EncoderLayer(nn.Module):
         x = _post_ln(self, x, self.self_attn(x, x, bias, deterministic), self.self_attn_layer_norm, deterministic)
         return _mlp(self, x, deterministic)
 
-# %% ../nbs/05_bart.ipynb 29
+# %% ../nbs/05_bart.ipynb 32
 class DecoderLayer(nn.Module):
     "Couche de décodeur BART : auto-attention causale, attention croisée, MLP, post-LN."
     config: DalleBartConfig
@@ -197,15 +208,15 @@ class DecoderLayer(nn.Module):
     def step(self, x, cache: dict, position, cross_bias):
         "Un code (B, 1, D) à `position`, avec le cache de la couche → (B, 1, D), cache mis à jour ; B/G lignes consécutives par texte."
         k, v = self.self_attn.kv(x)  # (B, H, 1, Dh)
-        K = lax.dynamic_update_slice(cache["k"], k.astype(cache["k"].dtype), (0, 0, position, 0))  # (B, H, S_max, Dh), en place
+        y = self.self_attn.attend_step(x, k.astype(cache["k"].dtype), v.astype(cache["v"].dtype), cache["k"], cache["v"], position)
+        K = lax.dynamic_update_slice(cache["k"], k.astype(cache["k"].dtype), (0, 0, position, 0))  # (B, H, S_max, Dh), en place : lu avant
         V = lax.dynamic_update_slice(cache["v"], v.astype(cache["v"].dtype), (0, 0, position, 0))
-        bias = jnp.where(jnp.arange(K.shape[2]) <= position, 0.0, NEG_INF).astype(jnp.float32)  # (S_max,) : rien après `position`
-        x = _post_ln(self, x, self.self_attn.attend(x, K, V, bias), self.self_attn_layer_norm, True)
+        x = _post_ln(self, x, y, self.self_attn_layer_norm, True)
         G = cache["cross_k"].shape[0]  # textes distincts dans le cache (G divise B)
         y = self._cross_and_mlp(x.reshape(G, -1, x.shape[-1]), cache["cross_k"], cache["cross_v"], cross_bias, True)  # (B, 1, D) -> (G, B/G, D)
         return y.reshape(x.shape), {**cache, "k": K, "v": V}  # (G, B/G, D) -> (B, 1, D)
 
-# %% ../nbs/05_bart.ipynb 31
+# %% ../nbs/05_bart.ipynb 34
 class LayerStack(nn.Module):
     "Conteneur `layers/0 … layers/{n-1}` (noms de l'arbre du hub)."
     config: DalleBartConfig
@@ -216,7 +227,7 @@ class LayerStack(nn.Module):
     def setup(self):
         self.layers = [self.layer(self.config, self.dtype, name=str(i)) for i in range(self.n)]
 
-# %% ../nbs/05_bart.ipynb 33
+# %% ../nbs/05_bart.ipynb 36
 POSITION_OFFSET = 2  # BART : la position p lit la ligne p + 2 de la table des positions
 
 
@@ -236,7 +247,7 @@ def _stack_parts(stack, n_positions: int, n_layers: int, layer: type):
     stack.layers = LayerStack(c, layer, n_layers, stack.dtype)
     stack.drop = nn.Dropout(c.dropout)
 
-# %% ../nbs/05_bart.ipynb 34
+# %% ../nbs/05_bart.ipynb 37
 class Encoder(nn.Module):
     "Encodeur de texte : plongements + positions, `encoder_layers` couches bidirectionnelles."
     config: DalleBartConfig
@@ -253,7 +264,7 @@ class Encoder(nn.Module):
         for layer in self.layers.layers: x = layer(x, bias, deterministic)
         return x
 
-# %% ../nbs/05_bart.ipynb 35
+# %% ../nbs/05_bart.ipynb 38
 class Decoder(nn.Module):
     "Décodeur de codes d'image : plongements + positions, `decoder_layers` couches causales + attention croisée."
     config: DalleBartConfig
@@ -280,7 +291,7 @@ class Decoder(nn.Module):
             new.append(lc)
         return x, {**cache, "layers": tuple(new)}
 
-# %% ../nbs/05_bart.ipynb 37
+# %% ../nbs/05_bart.ipynb 40
 class BartModel(nn.Module):
     "Le sous-arbre `model` du hub : tables `shared` (texte) et `decoder_embed` (image), encodeur, décodeur."
     config: DalleBartConfig
@@ -293,7 +304,7 @@ class BartModel(nn.Module):
         self.encoder = Encoder(c, self.shared, self.dtype)
         self.decoder = Decoder(c, self.decoder_embed, self.dtype)
 
-# %% ../nbs/05_bart.ipynb 39
+# %% ../nbs/05_bart.ipynb 42
 class DalleBartModule(nn.Module):
     "DalleBart v0 (module Flax) : `model` + `lm_head` + `final_logits_bias`, arbre identique au hub."
     config: DalleBartConfig
@@ -336,7 +347,7 @@ class DalleBartModule(nn.Module):
         x, cache = self.model.decoder.step(token, position, cache)
         return self.logits(x)[:, 0], cache  # (B, 1, V) -> (B, V)
 
-# %% ../nbs/05_bart.ipynb 41
+# %% ../nbs/05_bart.ipynb 44
 def _init_params(config: DalleBartConfig, key):
     "`DalleBartModule(config).init` : sert à `jax.eval_shape`, qui n'en garde que les formes."
     ids = jnp.ones((1, 2), jnp.int32)
@@ -353,7 +364,7 @@ def random_params(config: DalleBartConfig, key):
     out.update({p: (jnp.ones if p.endswith("scale") else jnp.zeros)(s.shape, s.dtype) for p, s in shapes.items() if p not in out})
     return traverse_util.unflatten_dict(out, sep="/")
 
-# %% ../nbs/05_bart.ipynb 46
+# %% ../nbs/05_bart.ipynb 49
 def _check_ids(x, hi: int, what: str):
     "Erreur claire si un id concret sort de [0, hi) (JAX ramènerait l'indice au bord sans rien dire)."
     if isinstance(x, jax.core.Tracer): return
@@ -382,7 +393,7 @@ def _check_codes(config: DalleBartConfig, decoder_input_ids):
         raise ValueError(f"decoder_input_ids doit être (B, S) avec 1 ≤ S ≤ {config.image_length + 1}, reçu {np.shape(decoder_input_ids)}")
     _check_ids(decoder_input_ids, config.image_vocab_size + 1, "codes d'image")
 
-# %% ../nbs/05_bart.ipynb 48
+# %% ../nbs/05_bart.ipynb 51
 @lru_cache(maxsize=64)
 def _compiled(config: DalleBartConfig, dtype, method, static: tuple):
     "`method` de `DalleBartModule(config, dtype)`, compilée : `(params, rngs, *args)` → sortie."
@@ -391,7 +402,7 @@ def _compiled(config: DalleBartConfig, dtype, method, static: tuple):
         return module.apply({"params": params}, *args, method=method, rngs=rngs, **dict(static))
     return jax.jit(run)
 
-# %% ../nbs/05_bart.ipynb 49
+# %% ../nbs/05_bart.ipynb 52
 class DalleBart(Pretrained):
     "DalleBart v0 : `config` + `params` (arbre du hub) ; appel direct, ou fonctions pures pour la génération."
     config_class = DalleBartConfig
@@ -458,7 +469,12 @@ class DalleBart(Pretrained):
             maps["cross" if path[4] == "encoder_attn" else path[1]][int(path[3])] = w
         return {k: [v[i] for i in sorted(v)] for k, v in maps.items()}
 
-# %% ../nbs/05_bart.ipynb 83
+# %% ../nbs/05_bart.ipynb 86
+def loop_options() -> dict:
+    "Options XLA des boucles de génération : sur CPU, l'analyse par régions de l'insertion de copies (sinon XLA recopie le cache à chaque pas)."
+    return {"xla_cpu_copy_insertion_use_region_analysis": True} if jax.default_backend() == "cpu" else {}
+
+
 @lru_cache(maxsize=16)
 def _greedy_fn(config: DalleBartConfig, dtype):
     "Boucle gloutonne compilée pour `config` : encode, prépare le cache, `image_length` pas."
@@ -472,7 +488,7 @@ def _greedy_fn(config: DalleBartConfig, dtype):
             logits, cache = m.decode_step(params, cache, seq[:, i], i)
             return seq.at[:, i + 1].set(jnp.argmax(logits, -1).astype(jnp.int32)), cache
         return lax.fori_loop(0, config.image_length, body, (seq, cache))[0]
-    return jax.jit(run)
+    return jax.jit(run, compiler_options=loop_options())
 
 
 def greedy_decode(bart: DalleBart, input_ids, attention_mask, params=None, dtype=None) -> jax.Array:
