@@ -802,4 +802,5 @@ def train_miniature(seed: int = 0, out="miniature", progress: bool = True) -> di
     raise NotImplementedError("train_miniature : les étapes VQGAN et encodage ne sont pas encore dans le paquet")
 
 # %% ../nbs/06_entrainement.ipynb 129
-if __name__ == "__main__" and "ipykernel" not in sys.modules: sys.exit(main())
+#|eval: false
+if __name__ == "__main__" and "ipykernel" not in sys.modules: sys.exit(main())  # python -m dalle_mini_nb.train …
