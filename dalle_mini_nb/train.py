@@ -29,7 +29,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from . import formes
 from .formes import BACKGROUND, COLOURS, IMAGE_SIZE
 from .hub import CheckpointError, HubConfig
-from .model import DalleBart, DalleBartConfig, DalleBartModule, random_params
+from .model import DalleBart, DalleBartConfig, DalleBartModule, greedy_decode, random_params
 from .text import TextTokenizer, normalize_text, train_bpe
 
 # %% auto 0
@@ -40,8 +40,9 @@ __all__ = ['PALETTE', 'GRID', 'FAKE_VOCAB', 'CAPTION_COLUMN', 'CODES_COLUMN', 'S
            'cross_entropy', 'unigram_baseline', 'lr_schedule', 'decay_mask', 'TrainConfig', 'make_optimizer',
            'TrainState', 'init_state', 'loss_fn', 'train_step', 'eval_step', 'data_mesh', 'replicate', 'shard_batch',
            'compile_train_step', 'compile_eval_step', 'checkpoint_manager', 'save_checkpoint', 'config_changes',
-           'restore_checkpoint', 'read_metrics', 'MetricsLog', 'padded_batches', 'tokenizer_digest', 'Trainer', 'train',
-           'plot_metrics', 'train_from_folder', 'write_synthetic', 'main', 'run_gaps', 'train_miniature']
+           'restore_checkpoint', 'read_metrics', 'MetricsLog', 'padded_batches', 'eval_loss', 'tokenizer_digest',
+           'Trainer', 'train', 'plot_metrics', 'sample_codes', 'checker_eval', 'train_from_folder', 'write_synthetic',
+           'main', 'run_gaps', 'train_miniature']
 
 # %% ../nbs/06_entrainement.ipynb 7
 PALETTE = np.array([BACKGROUND, *COLOURS.values()], np.float32)  # (7, 3) : fond puis les 6 couleurs
@@ -420,7 +421,7 @@ def eval_step(params, batch: dict, module: DalleBartModule) -> tuple[jax.Array, 
     per_example = token_losses(logits, batch["labels"]).mean(-1)  # (B, S) -> (B,)
     return (per_example * batch["weights"]).sum(), batch["weights"].sum()
 
-# %% ../nbs/06_entrainement.ipynb 83
+# %% ../nbs/06_entrainement.ipynb 84
 def data_mesh(devices=None) -> Mesh:
     "Maillage à un axe « data » sur `devices` (par défaut tous les appareils visibles)."
     return Mesh(np.array(jax.devices() if devices is None else list(devices)), ("data",))
@@ -437,7 +438,7 @@ def shard_batch(batch: dict, mesh: Mesh, keys=BATCH_KEYS) -> dict:
     if B % n: raise ValueError(f"lot de {B} exemples sur {n} appareils : batch_size doit être divisible par {n}")
     return jax.device_put({k: np.asarray(batch[k]) for k in keys}, NamedSharding(mesh, P("data")))
 
-# %% ../nbs/06_entrainement.ipynb 85
+# %% ../nbs/06_entrainement.ipynb 86
 def _trajectory(cfg: TrainConfig) -> TrainConfig:
     "`cfg` sans les réglages qui ne changent pas le calcul du pas (clé du cache de compilation)."
     free = {k: getattr(TrainConfig(), k) for k in RESUME_FREE} | ({"steps": 1} if cfg.decay == "constant" else {})
@@ -465,7 +466,7 @@ def compile_eval_step(config: DalleBartConfig, dtype: str, mesh: Mesh):
     repl, rows = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
     return jax.jit(partial(eval_step, module=module), in_shardings=(repl, rows), out_shardings=repl)
 
-# %% ../nbs/06_entrainement.ipynb 93
+# %% ../nbs/06_entrainement.ipynb 97
 def checkpoint_manager(folder, keep: int = 2):
     "`CheckpointManager` orbax dans `folder` : écriture atomique, les `keep` derniers gardés, sans écriture asynchrone."
     import orbax.checkpoint as ocp
@@ -479,7 +480,7 @@ def save_checkpoint(mgr, state: TrainState, meta: dict):
     mgr.save(int(state.step), args=ocp.args.Composite(state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)), force=True)
     mgr.wait_until_finished()
 
-# %% ../nbs/06_entrainement.ipynb 95
+# %% ../nbs/06_entrainement.ipynb 99
 def config_changes(saved: dict, current: dict, prefix: str = "") -> list[str]:
     "Différences `clé : ancien → nouveau` entre deux dicts (imbriqués), hors réglages sans effet sur la trajectoire."
     out = []
@@ -505,7 +506,7 @@ def restore_checkpoint(mgr, like: TrainState, expected: dict) -> tuple[TrainStat
     abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, like)  # formes, types et répartition de `like`
     return mgr.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract)))["state"], meta
 
-# %% ../nbs/06_entrainement.ipynb 99
+# %% ../nbs/06_entrainement.ipynb 103
 def read_metrics(path) -> list[dict]:
     "Lignes du journal JSONL (une ligne tronquée en fin de fichier, après un arrêt brutal, est ignorée)."
     path, rows = Path(path), []
@@ -532,7 +533,7 @@ class MetricsLog:
         if self.path:
             with self.path.open("a", encoding="utf-8") as f: f.write(json.dumps(row) + "\n")
 
-# %% ../nbs/06_entrainement.ipynb 103
+# %% ../nbs/06_entrainement.ipynb 107
 def padded_batches(data, batch_size: int) -> Iterator[tuple[list, np.ndarray, np.ndarray]]:
     "Toutes les lignes de `data` dans l'ordre, en lots (légendes, codes, poids) ; le dernier complété par des poids 0."
     rows = iter(data.ordered_rows())
@@ -541,6 +542,19 @@ def padded_batches(data, batch_size: int) -> Iterator[tuple[list, np.ndarray, np
         chunk += [chunk[0]] * (batch_size - len(chunk))
         caps, codes = zip(*chunk)
         yield list(caps), np.stack(codes), w
+
+
+def eval_loss(config: DalleBartConfig, params, tok: TextTokenizer, data, batch_size: int = 64, dtype: str = "float32",
+              mesh: Mesh | None = None, max_batches: int = 0) -> float:
+    "Perte moyenne (nats par code) de `params` sur tout `data`, sans dropout ni légende vidée (ou ses `max_batches` premiers lots)."
+    mesh = data_mesh() if mesh is None else mesh
+    fn, params, tot, cnt = compile_eval_step(config, dtype, mesh), replicate(params, mesh), 0.0, 0.0
+    for i, (caps, codes, w) in enumerate(padded_batches(data, batch_size)):
+        if max_batches and i >= max_batches: break
+        b = make_batch(tok, caps, codes, config.decoder_start_token_id) | {"weights": w}
+        s, n = fn(params, shard_batch(b, mesh, BATCH_KEYS + ("weights",)))
+        tot, cnt = tot + float(s), cnt + float(n)
+    return tot / cnt
 
 
 def _check_setup(config: DalleBartConfig, cfg: TrainConfig, tok: TextTokenizer, data, mesh: Mesh):
@@ -555,7 +569,7 @@ def _check_setup(config: DalleBartConfig, cfg: TrainConfig, tok: TextTokenizer, 
         raise ValueError(f"batch_size = {cfg.batch_size} n'est pas divisible par le nombre d'appareils ({mesh.size})")
     steps_per_epoch(len(data), cfg.batch_size)
 
-# %% ../nbs/06_entrainement.ipynb 104
+# %% ../nbs/06_entrainement.ipynb 108
 def tokenizer_digest(tok: TextTokenizer) -> str:
     "Empreinte (sha1) du tokenizer et de sa longueur : une reprise doit tokeniser pareil."
     import hashlib
@@ -567,7 +581,7 @@ def _progress_bar(total: int, initial: int, enabled: bool):
     from tqdm.auto import tqdm
     return tqdm(total=total, initial=initial, disable=not enabled, desc="entraînement", mininterval=2.0, dynamic_ncols=True)
 
-# %% ../nbs/06_entrainement.ipynb 106
+# %% ../nbs/06_entrainement.ipynb 110
 class Trainer:
     "Entraînement de DalleBart : état réparti, pas compilés, journal, points de reprise dans `out`."
 
@@ -578,7 +592,7 @@ class Trainer:
         _check_setup(config, cfg, tok, train_data, self.mesh)
         self.tx, self.schedule = make_optimizer(cfg)
         self.state = replicate(init_state(config, self.tx, cfg.seed), self.mesh)
-        self.train_fn, self.eval_fn = compile_train_step(config, cfg, self.mesh), compile_eval_step(config, cfg.dtype, self.mesh)
+        self.train_fn = compile_train_step(config, cfg, self.mesh)
         self.out = None if out is None else Path(out)
         self.ckpt = checkpoint_manager(self.out / "checkpoints", cfg.keep_checkpoints) if self.out else None
         self.start = self._restore()
@@ -613,13 +627,8 @@ class Trainer:
 
     def evaluate(self, data=None, max_batches: int = 0) -> float:
         "Perte moyenne (nats par code) sur tout `data` (défaut : la validation), ou sur ses `max_batches` premiers lots."
-        data, tot, cnt = self.eval_data if data is None else data, 0.0, 0.0
-        for i, (caps, codes, w) in enumerate(padded_batches(data, self.cfg.batch_size)):
-            if max_batches and i >= max_batches: break
-            b = make_batch(self.tok, caps, codes, self.config.decoder_start_token_id) | {"weights": w}
-            s, n = self.eval_fn(self.state.params, shard_batch(b, self.mesh, BATCH_KEYS + ("weights",)))
-            tot, cnt = tot + float(s), cnt + float(n)
-        return tot / cnt
+        data = self.eval_data if data is None else data
+        return eval_loss(self.config, self.state.params, self.tok, data, self.cfg.batch_size, self.cfg.dtype, self.mesh, max_batches)
 
     def run(self, progress: bool = True) -> Trainer:
         "Entraîne du pas courant jusqu'à `cfg.steps` : journal, évaluations et points de reprise en chemin."
@@ -671,7 +680,7 @@ class Trainer:
         (folder / "training.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return folder
 
-# %% ../nbs/06_entrainement.ipynb 107
+# %% ../nbs/06_entrainement.ipynb 111
 def train(config: DalleBartConfig, cfg: TrainConfig, tok: TextTokenizer, train_data, eval_data=None, out=None,
           mesh: Mesh | None = None, progress: bool = True) -> Trainer:
     "Entraîne (ou reprend, si `out` a un point de reprise) jusqu'à `cfg.steps` ; avec `out`, modèle final dans `out/bart`."
@@ -679,7 +688,7 @@ def train(config: DalleBartConfig, cfg: TrainConfig, tok: TextTokenizer, train_d
     if t.out is not None: t.save(t.out / "bart")
     return t
 
-# %% ../nbs/06_entrainement.ipynb 109
+# %% ../nbs/06_entrainement.ipynb 113
 def plot_metrics(rows: list[dict], baseline: float | None = None, title: str = "", dpi: int = 80):
     "Figure : pertes train/éval (et la référence unigramme) | taux d'apprentissage, en fonction du pas."
     import matplotlib.pyplot as plt
@@ -693,7 +702,29 @@ def plot_metrics(rows: list[dict], baseline: float | None = None, title: str = "
     fig.tight_layout()
     return fig
 
-# %% ../nbs/06_entrainement.ipynb 119
+# %% ../nbs/06_entrainement.ipynb 120
+def sample_codes(bart: DalleBart, tok: TextTokenizer, captions, key=None, top_k: int | None = None,
+                 condition_scale: float = 1.0, batch_size: int = 64) -> np.ndarray:
+    "Codes (N, S) int32 pour `captions` : glouton si `top_k` est None, sinon `generate` (notebook 07) avec `key`."
+    out, V = [], bart.config.image_vocab_size
+    for i in range(0, len(captions), batch_size):
+        chunk = list(captions[i:i + batch_size]); n = len(chunk)
+        t = tok(chunk + [chunk[-1]] * (batch_size - n))  # lot complété : une seule compilation
+        if top_k is None: c = np.asarray(greedy_decode(bart, t["input_ids"], t["attention_mask"]))[:, 1:]  # départ retiré
+        else: c = np.asarray(_stage("generate", "generate")(bart, t["input_ids"], t["attention_mask"], jax.random.fold_in(key, i),
+                                                              top_k=top_k, condition_scale=condition_scale))
+        out.append(np.minimum(c[:n], V - 1))  # le jeton de départ, s'il sortait, n'a pas d'image
+    return np.concatenate(out).astype(np.int32)
+
+
+def checker_eval(codes, descs, decode, batch_size: int = 256) -> dict:
+    "Codes (N, S) → images par `decode` → verdicts de `formes.check` : `{'rate', 'verdicts' (N,), 'images' (N, 64, 64, 3) uint8}`."
+    imgs = [np.asarray(decode(codes[i:i + batch_size])) for i in range(0, len(codes), batch_size)]
+    imgs = np.concatenate([x if x.dtype == np.uint8 else (np.clip(x, 0, 1) * 255 + 0.5).astype(np.uint8) for x in imgs])
+    ok = formes.check_many(imgs, descs)
+    return {"rate": float(ok.mean()), "verdicts": ok, "images": imgs}
+
+# %% ../nbs/06_entrainement.ipynb 128
 def _tokenizer_for(out: Path, tokenizer, captions, vocab_size: int, text_length: int) -> TextTokenizer:
     "Tokenizer de `out/tokenizer` (reprise), sinon celui donné, sinon un BPE entraîné sur `captions` ; sauvé dans `out/tokenizer`."
     saved = out / "tokenizer"
@@ -718,7 +749,7 @@ def train_from_folder(data, out, cfg: TrainConfig, image_vocab_size: int, image_
                                                            ffn_dim, dropout), image_length=image_length)
     return train(config, cfg, tok, train_data, eval_data, out, progress=progress)
 
-# %% ../nbs/06_entrainement.ipynb 121
+# %% ../nbs/06_entrainement.ipynb 130
 def _dataclass_args(ap: argparse.ArgumentParser, cls):
     "Une option `--nom-du-champ` par champ de la dataclass `cls`, du type et avec la valeur par défaut du champ."
     for f in dataclasses.fields(cls):
@@ -735,7 +766,7 @@ def write_synthetic(folder, n_train: int = 2000, n_validation: int = 200, n_held
             write_shards(Path(folder) / split, caps, fake_codes(imgs), rows_per_shard)
     return sizes
 
-# %% ../nbs/06_entrainement.ipynb 122
+# %% ../nbs/06_entrainement.ipynb 131
 MODEL_ARGS = {"vocab_size": 512, "text_length": 32, "d_model": 128, "layers": 2, "heads": 4, "ffn_dim": 512, "dropout": 0.1}  # défauts de `bart`
 
 
@@ -774,7 +805,7 @@ def main(argv=None) -> int:
         return 2
     return 0
 
-# %% ../nbs/06_entrainement.ipynb 124
+# %% ../nbs/06_entrainement.ipynb 133
 def run_gaps(out_a, out_b) -> dict:
     "Écarts max entre deux entraînements (dossiers de sortie) : pertes du journal et paramètres finaux (k_proj/bias à part)."
     from dalle_mini_nb.hub import read_params
@@ -788,7 +819,7 @@ def run_gaps(out_a, out_b) -> dict:
             "params": max(v for k, v in gap.items() if not k.endswith("k_proj/bias")),
             "k_proj_bias": max([v for k, v in gap.items() if k.endswith("k_proj/bias")], default=0.0)}
 
-# %% ../nbs/06_entrainement.ipynb 128
+# %% ../nbs/06_entrainement.ipynb 137
 def _stage(module: str, name: str):
     "La fonction `name` du module `dalle_mini_nb.<module>`, ou une erreur claire si cette étape n'existe pas encore."
     import importlib
@@ -801,6 +832,6 @@ def train_miniature(seed: int = 0, out="miniature", progress: bool = True) -> di
     "Toute la piste miniature depuis `seed` : formes → VQGAN → codes → BPE + BART (+ CLIP) ; rend les dossiers écrits."
     raise NotImplementedError("train_miniature : les étapes VQGAN et encodage ne sont pas encore dans le paquet")
 
-# %% ../nbs/06_entrainement.ipynb 129
+# %% ../nbs/06_entrainement.ipynb 138
 #|eval: false
 if __name__ == "__main__" and "ipykernel" not in sys.modules: sys.exit(main())  # python -m dalle_mini_nb.train …
