@@ -195,13 +195,15 @@ class DecoderLayer(nn.Module):
         return self.encoder_attn.kv(enc)
 
     def step(self, x, cache: dict, position, cross_bias):
-        "Un code (B, 1, D) à `position`, avec le cache de la couche → (B, 1, D), cache mis à jour."
+        "Un code (B, 1, D) à `position`, avec le cache de la couche → (B, 1, D), cache mis à jour ; B/G lignes consécutives par texte."
         k, v = self.self_attn.kv(x)  # (B, H, 1, Dh)
         K = lax.dynamic_update_slice(cache["k"], k.astype(cache["k"].dtype), (0, 0, position, 0))  # (B, H, S_max, Dh), en place
         V = lax.dynamic_update_slice(cache["v"], v.astype(cache["v"].dtype), (0, 0, position, 0))
         bias = jnp.where(jnp.arange(K.shape[2]) <= position, 0.0, NEG_INF).astype(jnp.float32)  # (S_max,) : rien après `position`
         x = _post_ln(self, x, self.self_attn.attend(x, K, V, bias), self.self_attn_layer_norm, True)
-        return self._cross_and_mlp(x, cache["cross_k"], cache["cross_v"], cross_bias, True), {**cache, "k": K, "v": V}
+        G = cache["cross_k"].shape[0]  # textes distincts dans le cache (G divise B)
+        y = self._cross_and_mlp(x.reshape(G, -1, x.shape[-1]), cache["cross_k"], cache["cross_v"], cross_bias, True)  # (B, 1, D) -> (G, B/G, D)
+        return y.reshape(x.shape), {**cache, "k": K, "v": V}  # (G, B/G, D) -> (B, 1, D)
 
 # %% ../nbs/05_bart.ipynb 31
 class LayerStack(nn.Module):
@@ -319,10 +321,10 @@ class DalleBartModule(nn.Module):
         "Texte, masque, codes d'entrée du décodeur → logits (B, S, V) (teacher forcing)."
         return self.decode(decoder_input_ids, self.encode(input_ids, attention_mask, deterministic), attention_mask, deterministic)
 
-    def init_cache(self, enc, attention_mask, max_len: int):
-        "Cache de génération : clés/valeurs croisées de `enc` (B, L, D) + tampons vides (B, H, max_len, Dh)."
+    def init_cache(self, enc, attention_mask, max_len: int, rows_per_text: int = 1):
+        "Cache : clés/valeurs croisées de `enc` (G, L, D) + tampons vides (G × rows_per_text, H, max_len, Dh)."
         H = self.config.decoder_attention_heads
-        shape = (enc.shape[0], H, max_len, self.config.d_model // H)
+        shape = (enc.shape[0] * rows_per_text, H, max_len, self.config.d_model // H)
         layers = []
         for layer in self.model.decoder.layers.layers:
             cross_k, cross_v = layer.cross_kv(enc)  # (B, H, L, Dh), une fois par prompt
@@ -430,12 +432,14 @@ class DalleBart(Pretrained):
         _check_text(self.config, input_ids, attention_mask)
         return self._apply(params, DalleBartModule.encode, input_ids, attention_mask, dtype=dtype)
 
-    def init_cache(self, params, enc, attention_mask, max_len: int | None = None, dtype=None) -> dict:
-        "Cache pour `max_len` pas (défaut `image_length`) ; clés/valeurs croisées de `enc` calculées ici, une fois."
+    def init_cache(self, params, enc, attention_mask, max_len: int | None = None, dtype=None, rows_per_text: int = 1) -> dict:
+        "Cache pour `max_len` pas (défaut `image_length`) ; clés/valeurs croisées de `enc` calculées ici, une fois par texte."
         max_len = self.config.image_length if max_len is None else int(max_len)
         if not 1 <= max_len <= self.config.image_length + 1:
             raise ValueError(f"max_len = {max_len} : le décodeur a {self.config.image_length + 1} positions")
-        return self._apply(params, DalleBartModule.init_cache, enc, attention_mask, dtype=dtype, max_len=max_len)
+        if int(rows_per_text) < 1: raise ValueError(f"rows_per_text = {rows_per_text} : il faut au moins une ligne par texte")
+        return self._apply(params, DalleBartModule.init_cache, enc, attention_mask, dtype=dtype, max_len=max_len,
+                           rows_per_text=int(rows_per_text))
 
     def decode_step(self, params, cache: dict, token, position, dtype=None):
         "Code (B,) à `position` → (logits (B, V) float32 du code suivant, cache) ; calcul au type du cache."
@@ -454,7 +458,7 @@ class DalleBart(Pretrained):
             maps["cross" if path[4] == "encoder_attn" else path[1]][int(path[3])] = w
         return {k: [v[i] for i in sorted(v)] for k, v in maps.items()}
 
-# %% ../nbs/05_bart.ipynb 80
+# %% ../nbs/05_bart.ipynb 83
 @lru_cache(maxsize=16)
 def _greedy_fn(config: DalleBartConfig, dtype):
     "Boucle gloutonne compilée pour `config` : encode, prépare le cache, `image_length` pas."
