@@ -29,6 +29,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from . import formes
 from .formes import BACKGROUND, COLOURS, IMAGE_SIZE
 from .hub import CheckpointError, HubConfig
+from .generate import generate
 from .model import DalleBart, DalleBartConfig, DalleBartModule, greedy_decode, random_params
 from .text import TextTokenizer, normalize_text, train_bpe
 
@@ -182,7 +183,7 @@ def load_codes(source, split: str | None = None, image_vocab_size: int | None = 
     if not caps: raise DataError(f"aucun exemple lisible dans {len(files)} fragment(s)")
     return CodesData(caps, np.concatenate(codes), {"files": [str(f) for f in files], "skipped_files": skipped})
 
-# %% ../nbs/06_entrainement.ipynb 30
+# %% ../nbs/06_entrainement.ipynb 31
 def parquet_rows(path) -> int:
     "Nombre de lignes d'un fragment, lu dans son pied de page (sans lire les données)."
     import pyarrow.parquet as pq
@@ -227,7 +228,7 @@ class StreamingCodes:
             caps, codes = zip(*[next(rows) for _ in range(batch_size)])
             yield list(caps), np.stack(codes)
 
-# %% ../nbs/06_entrainement.ipynb 34
+# %% ../nbs/06_entrainement.ipynb 36
 def steps_per_epoch(n: int, batch_size: int) -> int:
     "Lots complets par époque ; erreur claire s'il n'y en a aucun."
     if n < batch_size: raise DataError(f"{n} exemples : pas assez pour un lot de {batch_size}")
@@ -244,7 +245,7 @@ def batch_stream(data, batch_size: int, seed: int, start_step: int = 0) -> Itera
             step += 1
         epoch, pos = epoch + 1, 0
 
-# %% ../nbs/06_entrainement.ipynb 38
+# %% ../nbs/06_entrainement.ipynb 40
 def shift_tokens_right(labels, start_id: int) -> np.ndarray:
     "Codes (B, S) → entrées du décodeur (B, S) : `[start_id, c0, …, c_{S-2}]`."
     labels = np.asarray(labels)
@@ -252,13 +253,13 @@ def shift_tokens_right(labels, start_id: int) -> np.ndarray:
     out[:, 0], out[:, 1:] = start_id, labels[:, :-1]  # (B, S) -> (B, S), décalé d'un cran
     return out
 
-# %% ../nbs/06_entrainement.ipynb 42
+# %% ../nbs/06_entrainement.ipynb 44
 def blank_mask(n: int, p: float, seed: int, step: int) -> np.ndarray:
     "(n,) bool : légendes à vider au pas `step`, chacune avec la probabilité `p` ; ne dépend que de `(seed, step)`."
     if not 0 <= p <= 1: raise ValueError(f"blank_caption_prob = {p} : une probabilité est attendue (entre 0 et 1)")
     return np.random.default_rng([seed, step, 2]).random(n) < p
 
-# %% ../nbs/06_entrainement.ipynb 46
+# %% ../nbs/06_entrainement.ipynb 48
 def caption_lengths(tok: TextTokenizer, captions) -> np.ndarray:
     "(N,) jetons qu'occuperait chaque légende, `<s>` et `</s>` compris, avant toute coupe."
     texts = [normalize_text(c) if tok.normalize else c for c in captions]
@@ -276,7 +277,7 @@ def make_batch(tok: TextTokenizer, captions, codes, start_id: int, blank=None) -
             "decoder_input_ids": shift_tokens_right(codes, start_id),
             "truncated": int((caption_lengths(tok, captions) > tok.max_length).sum())}
 
-# %% ../nbs/06_entrainement.ipynb 50
+# %% ../nbs/06_entrainement.ipynb 52
 def token_losses(logits, labels, label_smoothing: float = 0.0) -> jax.Array:
     "Logits (B, S, V + 1) + codes (B, S) → pertes (B, S) float32 ; lissage ε réparti sur les V codes."
     V1 = logits.shape[-1]
@@ -291,13 +292,13 @@ def cross_entropy(logits, labels, label_smoothing: float = 0.0) -> jax.Array:
     "Perte moyenne sur les B × S positions (scalaire float32)."
     return token_losses(logits, labels, label_smoothing).mean()
 
-# %% ../nbs/06_entrainement.ipynb 54
+# %% ../nbs/06_entrainement.ipynb 56
 def unigram_baseline(train_codes, eval_codes, vocab_size: int) -> float:
     "Entropie croisée (nats) sur `eval_codes` de la loi des codes de `train_codes` (lissage +1)."
     counts = np.bincount(np.asarray(train_codes).ravel(), minlength=vocab_size) + 1.0
     return float(-np.log(counts / counts.sum())[np.asarray(eval_codes).ravel()].mean())
 
-# %% ../nbs/06_entrainement.ipynb 58
+# %% ../nbs/06_entrainement.ipynb 60
 def lr_schedule(peak: float, warmup_steps: int, total_steps: int | None = None, decay: str = "constant",
                 end_factor: float = 0.0) -> optax.Schedule:
     "Montée linéaire 0 → `peak` en `warmup_steps`, puis constant, ou décroissance `linear`/`cosine` jusqu'à `end_factor · peak`."
@@ -311,7 +312,7 @@ def lr_schedule(peak: float, warmup_steps: int, total_steps: int | None = None, 
             else optax.cosine_decay_schedule(peak, n, alpha=end_factor))
     return optax.join_schedules([warm, rest], [warmup_steps])
 
-# %% ../nbs/06_entrainement.ipynb 62
+# %% ../nbs/06_entrainement.ipynb 64
 SEED_NO_DECAY_NORMS = ("self_attn_layer_norm", "layernorm_embedding", "final_layer_norm")  # liste de la graine
 
 
@@ -328,7 +329,7 @@ def decay_mask(params, rule: str = "seed"):
     flat = traverse_util.flatten_dict(params)
     return traverse_util.unflatten_dict({p: _decays(p, rule) for p in flat})
 
-# %% ../nbs/06_entrainement.ipynb 69
+# %% ../nbs/06_entrainement.ipynb 71
 @dataclasses.dataclass(frozen=True)
 class TrainConfig(HubConfig):
     "Réglages d'un entraînement de DalleBart (valeurs par défaut : l'entraînement miniature)."
@@ -363,7 +364,7 @@ class TrainConfig(HubConfig):
 
 RESUME_FREE = ("log_every", "eval_every", "eval_batches", "checkpoint_every", "keep_checkpoints")  # sans effet sur le calcul
 
-# %% ../nbs/06_entrainement.ipynb 73
+# %% ../nbs/06_entrainement.ipynb 75
 def make_optimizer(cfg) -> tuple[optax.GradientTransformation, optax.Schedule]:
     "Optimiseur de `cfg` (`TrainConfig`) : Adafactor ou AdamW, écrêtage, accumulation moyennée ; et son calendrier."
     updates = max(cfg.steps // cfg.grad_accum, 1)  # mises à jour de tout l'entraînement
@@ -378,7 +379,7 @@ def make_optimizer(cfg) -> tuple[optax.GradientTransformation, optax.Schedule]:
     if cfg.grad_accum > 1: tx = optax.MultiSteps(tx, every_k_schedule=cfg.grad_accum).gradient_transformation()
     return tx, sched
 
-# %% ../nbs/06_entrainement.ipynb 77
+# %% ../nbs/06_entrainement.ipynb 79
 @flax.struct.dataclass
 class TrainState:
     "L'état complet d'un entraînement : tout ce qu'un point de reprise doit garder (avec la position des données)."
@@ -394,7 +395,7 @@ def init_state(config: DalleBartConfig, tx: optax.GradientTransformation, seed: 
     params = random_params(config, k_params)
     return TrainState(jnp.zeros((), jnp.int32), params, tx.init(params), k_dropout)
 
-# %% ../nbs/06_entrainement.ipynb 79
+# %% ../nbs/06_entrainement.ipynb 81
 BATCH_KEYS = ("input_ids", "attention_mask", "decoder_input_ids", "labels")  # ce que le pas compilé reçoit
 
 
@@ -414,14 +415,14 @@ def train_step(state: TrainState, batch: dict, module: DalleBartModule, tx: opta
     params = optax.apply_updates(state.params, updates)
     return state.replace(step=state.step + 1, params=params, opt_state=opt_state), {"loss": loss, "grad_norm": optax.global_norm(grads)}
 
-# %% ../nbs/06_entrainement.ipynb 81
+# %% ../nbs/06_entrainement.ipynb 83
 def eval_step(params, batch: dict, module: DalleBartModule) -> tuple[jax.Array, jax.Array]:
     "Lot avec `weights` (B,) 0/1 → (Σ poids · perte moyenne de l'exemple, Σ poids), sans dropout."
     logits = module.apply({"params": params}, batch["input_ids"], batch["attention_mask"], batch["decoder_input_ids"])
     per_example = token_losses(logits, batch["labels"]).mean(-1)  # (B, S) -> (B,)
     return (per_example * batch["weights"]).sum(), batch["weights"].sum()
 
-# %% ../nbs/06_entrainement.ipynb 84
+# %% ../nbs/06_entrainement.ipynb 86
 def data_mesh(devices=None) -> Mesh:
     "Maillage à un axe « data » sur `devices` (par défaut tous les appareils visibles)."
     return Mesh(np.array(jax.devices() if devices is None else list(devices)), ("data",))
@@ -438,7 +439,7 @@ def shard_batch(batch: dict, mesh: Mesh, keys=BATCH_KEYS) -> dict:
     if B % n: raise ValueError(f"lot de {B} exemples sur {n} appareils : batch_size doit être divisible par {n}")
     return jax.device_put({k: np.asarray(batch[k]) for k in keys}, NamedSharding(mesh, P("data")))
 
-# %% ../nbs/06_entrainement.ipynb 86
+# %% ../nbs/06_entrainement.ipynb 88
 def _trajectory(cfg: TrainConfig) -> TrainConfig:
     "`cfg` sans les réglages qui ne changent pas le calcul du pas (clé du cache de compilation)."
     free = {k: getattr(TrainConfig(), k) for k in RESUME_FREE} | ({"steps": 1} if cfg.decay == "constant" else {})
@@ -466,7 +467,7 @@ def compile_eval_step(config: DalleBartConfig, dtype: str, mesh: Mesh):
     repl, rows = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
     return jax.jit(partial(eval_step, module=module), in_shardings=(repl, rows), out_shardings=repl)
 
-# %% ../nbs/06_entrainement.ipynb 97
+# %% ../nbs/06_entrainement.ipynb 99
 def checkpoint_manager(folder, keep: int = 2):
     "`CheckpointManager` orbax dans `folder` : écriture atomique, les `keep` derniers gardés, sans écriture asynchrone."
     import orbax.checkpoint as ocp
@@ -480,7 +481,7 @@ def save_checkpoint(mgr, state: TrainState, meta: dict):
     mgr.save(int(state.step), args=ocp.args.Composite(state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)), force=True)
     mgr.wait_until_finished()
 
-# %% ../nbs/06_entrainement.ipynb 99
+# %% ../nbs/06_entrainement.ipynb 101
 def config_changes(saved: dict, current: dict, prefix: str = "") -> list[str]:
     "Différences `clé : ancien → nouveau` entre deux dicts (imbriqués), hors réglages sans effet sur la trajectoire."
     out = []
@@ -506,7 +507,7 @@ def restore_checkpoint(mgr, like: TrainState, expected: dict) -> tuple[TrainStat
     abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, like)  # formes, types et répartition de `like`
     return mgr.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract)))["state"], meta
 
-# %% ../nbs/06_entrainement.ipynb 103
+# %% ../nbs/06_entrainement.ipynb 105
 def read_metrics(path) -> list[dict]:
     "Lignes du journal JSONL (une ligne tronquée en fin de fichier, après un arrêt brutal, est ignorée)."
     path, rows = Path(path), []
@@ -533,7 +534,7 @@ class MetricsLog:
         if self.path:
             with self.path.open("a", encoding="utf-8") as f: f.write(json.dumps(row) + "\n")
 
-# %% ../nbs/06_entrainement.ipynb 107
+# %% ../nbs/06_entrainement.ipynb 109
 def padded_batches(data, batch_size: int) -> Iterator[tuple[list, np.ndarray, np.ndarray]]:
     "Toutes les lignes de `data` dans l'ordre, en lots (légendes, codes, poids) ; le dernier complété par des poids 0."
     rows = iter(data.ordered_rows())
@@ -569,7 +570,7 @@ def _check_setup(config: DalleBartConfig, cfg: TrainConfig, tok: TextTokenizer, 
         raise ValueError(f"batch_size = {cfg.batch_size} n'est pas divisible par le nombre d'appareils ({mesh.size})")
     steps_per_epoch(len(data), cfg.batch_size)
 
-# %% ../nbs/06_entrainement.ipynb 108
+# %% ../nbs/06_entrainement.ipynb 112
 def tokenizer_digest(tok: TextTokenizer) -> str:
     "Empreinte (sha1) du tokenizer et de sa longueur : une reprise doit tokeniser pareil."
     import hashlib
@@ -581,7 +582,7 @@ def _progress_bar(total: int, initial: int, enabled: bool):
     from tqdm.auto import tqdm
     return tqdm(total=total, initial=initial, disable=not enabled, desc="entraînement", mininterval=2.0, dynamic_ncols=True)
 
-# %% ../nbs/06_entrainement.ipynb 110
+# %% ../nbs/06_entrainement.ipynb 114
 class Trainer:
     "Entraînement de DalleBart : état réparti, pas compilés, journal, points de reprise dans `out`."
 
@@ -680,7 +681,7 @@ class Trainer:
         (folder / "training.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return folder
 
-# %% ../nbs/06_entrainement.ipynb 111
+# %% ../nbs/06_entrainement.ipynb 118
 def train(config: DalleBartConfig, cfg: TrainConfig, tok: TextTokenizer, train_data, eval_data=None, out=None,
           mesh: Mesh | None = None, progress: bool = True) -> Trainer:
     "Entraîne (ou reprend, si `out` a un point de reprise) jusqu'à `cfg.steps` ; avec `out`, modèle final dans `out/bart`."
@@ -688,7 +689,7 @@ def train(config: DalleBartConfig, cfg: TrainConfig, tok: TextTokenizer, train_d
     if t.out is not None: t.save(t.out / "bart")
     return t
 
-# %% ../nbs/06_entrainement.ipynb 113
+# %% ../nbs/06_entrainement.ipynb 120
 def plot_metrics(rows: list[dict], baseline: float | None = None, title: str = "", dpi: int = 80):
     "Figure : pertes train/éval (et la référence unigramme) | taux d'apprentissage, en fonction du pas."
     import matplotlib.pyplot as plt
@@ -702,18 +703,16 @@ def plot_metrics(rows: list[dict], baseline: float | None = None, title: str = "
     fig.tight_layout()
     return fig
 
-# %% ../nbs/06_entrainement.ipynb 120
-def sample_codes(bart: DalleBart, tok: TextTokenizer, captions, key=None, top_k: int | None = None,
+# %% ../nbs/06_entrainement.ipynb 127
+def sample_codes(bart: DalleBart, tok: TextTokenizer, captions, key=None, top_k: int | None = 50, temperature: float = 1.0,
                  condition_scale: float = 1.0, batch_size: int = 64) -> np.ndarray:
-    "Codes (N, S) int32 pour `captions` : glouton si `top_k` est None, sinon `generate` (notebook 07) avec `key`."
-    out, V = [], bart.config.image_vocab_size
+    "Codes (N, S) int32 pour `captions` par `generate` (notebook 07) : glouton si `key` est None, sinon top-k avec `key`."
+    out = []
     for i in range(0, len(captions), batch_size):
         chunk = list(captions[i:i + batch_size]); n = len(chunk)
         t = tok(chunk + [chunk[-1]] * (batch_size - n))  # lot complété : une seule compilation
-        if top_k is None: c = np.asarray(greedy_decode(bart, t["input_ids"], t["attention_mask"]))[:, 1:]  # départ retiré
-        else: c = np.asarray(_stage("generate", "generate")(bart, t["input_ids"], t["attention_mask"], jax.random.fold_in(key, i),
-                                                              top_k=top_k, condition_scale=condition_scale))
-        out.append(np.minimum(c[:n], V - 1))  # le jeton de départ, s'il sortait, n'a pas d'image
+        kw = dict(greedy=True) if key is None else dict(key=jax.random.fold_in(key, i), top_k=top_k, temperature=temperature)
+        out.append(np.asarray(generate(bart, t["input_ids"], t["attention_mask"], condition_scale=condition_scale, **kw))[:n])
     return np.concatenate(out).astype(np.int32)
 
 
@@ -724,7 +723,7 @@ def checker_eval(codes, descs, decode, batch_size: int = 256) -> dict:
     ok = formes.check_many(imgs, descs)
     return {"rate": float(ok.mean()), "verdicts": ok, "images": imgs}
 
-# %% ../nbs/06_entrainement.ipynb 128
+# %% ../nbs/06_entrainement.ipynb 135
 def _tokenizer_for(out: Path, tokenizer, captions, vocab_size: int, text_length: int) -> TextTokenizer:
     "Tokenizer de `out/tokenizer` (reprise), sinon celui donné, sinon un BPE entraîné sur `captions` ; sauvé dans `out/tokenizer`."
     saved = out / "tokenizer"
@@ -749,7 +748,7 @@ def train_from_folder(data, out, cfg: TrainConfig, image_vocab_size: int, image_
                                                            ffn_dim, dropout), image_length=image_length)
     return train(config, cfg, tok, train_data, eval_data, out, progress=progress)
 
-# %% ../nbs/06_entrainement.ipynb 130
+# %% ../nbs/06_entrainement.ipynb 137
 def _dataclass_args(ap: argparse.ArgumentParser, cls):
     "Une option `--nom-du-champ` par champ de la dataclass `cls`, du type et avec la valeur par défaut du champ."
     for f in dataclasses.fields(cls):
@@ -766,7 +765,7 @@ def write_synthetic(folder, n_train: int = 2000, n_validation: int = 200, n_held
             write_shards(Path(folder) / split, caps, fake_codes(imgs), rows_per_shard)
     return sizes
 
-# %% ../nbs/06_entrainement.ipynb 131
+# %% ../nbs/06_entrainement.ipynb 138
 MODEL_ARGS = {"vocab_size": 512, "text_length": 32, "d_model": 128, "layers": 2, "heads": 4, "ffn_dim": 512, "dropout": 0.1}  # défauts de `bart`
 
 
@@ -805,7 +804,7 @@ def main(argv=None) -> int:
         return 2
     return 0
 
-# %% ../nbs/06_entrainement.ipynb 133
+# %% ../nbs/06_entrainement.ipynb 140
 def run_gaps(out_a, out_b) -> dict:
     "Écarts max entre deux entraînements (dossiers de sortie) : pertes du journal et paramètres finaux (k_proj/bias à part)."
     from dalle_mini_nb.hub import read_params
@@ -819,7 +818,7 @@ def run_gaps(out_a, out_b) -> dict:
             "params": max(v for k, v in gap.items() if not k.endswith("k_proj/bias")),
             "k_proj_bias": max([v for k, v in gap.items() if k.endswith("k_proj/bias")], default=0.0)}
 
-# %% ../nbs/06_entrainement.ipynb 137
+# %% ../nbs/06_entrainement.ipynb 144
 def _stage(module: str, name: str):
     "La fonction `name` du module `dalle_mini_nb.<module>`, ou une erreur claire si cette étape n'existe pas encore."
     import importlib
@@ -832,6 +831,6 @@ def train_miniature(seed: int = 0, out="miniature", progress: bool = True) -> di
     "Toute la piste miniature depuis `seed` : formes → VQGAN → codes → BPE + BART (+ CLIP) ; rend les dossiers écrits."
     raise NotImplementedError("train_miniature : les étapes VQGAN et encodage ne sont pas encore dans le paquet")
 
-# %% ../nbs/06_entrainement.ipynb 138
+# %% ../nbs/06_entrainement.ipynb 145
 #|eval: false
 if __name__ == "__main__" and "ipykernel" not in sys.modules: sys.exit(main())  # python -m dalle_mini_nb.train …
