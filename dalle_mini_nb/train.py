@@ -30,7 +30,7 @@ from . import formes
 from .formes import BACKGROUND, COLOURS, IMAGE_SIZE
 from .hub import CheckpointError, HubConfig
 from .generate import generate
-from .model import DalleBart, DalleBartConfig, DalleBartModule, greedy_decode, random_params
+from .model import DalleBart, DalleBartConfig, DalleBartModule, random_params
 from .text import TextTokenizer, normalize_text, train_bpe
 
 # %% auto 0
@@ -91,7 +91,9 @@ class DataError(ValueError):
 def check_codes(codes, image_vocab_size: int | None = None, image_length: int | None = None, where: str = "") -> np.ndarray:
     "Codes (N, S) → int32 vérifiés : rectangulaires, longueur `image_length`, valeurs dans [0, image_vocab_size)."
     try: c = np.asarray(codes if len(codes) else np.zeros((0, image_length or 0)), np.int64)
-    except ValueError as e: raise DataError(f"{where}codes de longueurs différentes ({e})") from None
+    except (ValueError, TypeError):
+        lens = sorted({-1 if r is None else len(r) for r in codes})
+        raise DataError(f"{where}codes de longueurs différentes ou manquants (longueurs lues : {lens}, -1 = vide)") from None
     if c.ndim != 2: raise DataError(f"{where}codes : attendu (N, S), lu la forme {c.shape}")
     if image_length is not None and c.shape[1] != image_length:
         raise DataError(f"{where}{c.shape[1]} codes par image, attendu image_length = {image_length}")
@@ -110,7 +112,15 @@ def read_shard(path, image_vocab_size: int | None = None, image_length: int | No
     missing = [c for c in (CAPTION_COLUMN, CODES_COLUMN) if c not in table.column_names]
     if missing: raise DataError(f"{path} : colonnes manquantes {missing} (trouvées : {table.column_names})")
     caps = ["" if c is None else str(c) for c in table.column(CAPTION_COLUMN).to_pylist()]
-    return caps, check_codes(table.column(CODES_COLUMN).to_pylist(), image_vocab_size, image_length, f"{path} : ")
+    return caps, check_codes(_code_rows(table.column(CODES_COLUMN)), image_vocab_size, image_length, f"{path} : ")
+
+
+def _code_rows(col):
+    "Colonne arrow de listes → tableau (n, S) sans passer par Python si toutes les listes ont la même longueur."
+    col = col.combine_chunks()
+    lens = np.diff(np.asarray(col.offsets))
+    if col.null_count == 0 and len(lens) and (lens == lens[0]).all(): return np.asarray(col.flatten()).reshape(len(col), int(lens[0]))
+    return col.to_pylist()  # longueurs différentes ou valeurs nulles : check_codes dira lesquelles
 
 
 def write_shards(folder, captions, codes, rows_per_shard: int = 1000) -> list[Path]:
@@ -703,7 +713,7 @@ def plot_metrics(rows: list[dict], baseline: float | None = None, title: str = "
     fig.tight_layout()
     return fig
 
-# %% ../nbs/06_entrainement.ipynb 127
+# %% ../nbs/06_entrainement.ipynb 125
 def sample_codes(bart: DalleBart, tok: TextTokenizer, captions, key=None, top_k: int | None = 50, temperature: float = 1.0,
                  condition_scale: float = 1.0, batch_size: int = 64) -> np.ndarray:
     "Codes (N, S) int32 pour `captions` par `generate` (notebook 07) : glouton si `key` est None, sinon top-k avec `key`."
@@ -723,7 +733,7 @@ def checker_eval(codes, descs, decode, batch_size: int = 256) -> dict:
     ok = formes.check_many(imgs, descs)
     return {"rate": float(ok.mean()), "verdicts": ok, "images": imgs}
 
-# %% ../nbs/06_entrainement.ipynb 135
+# %% ../nbs/06_entrainement.ipynb 133
 def _tokenizer_for(out: Path, tokenizer, captions, vocab_size: int, text_length: int) -> TextTokenizer:
     "Tokenizer de `out/tokenizer` (reprise), sinon celui donné, sinon un BPE entraîné sur `captions` ; sauvé dans `out/tokenizer`."
     saved = out / "tokenizer"
@@ -748,7 +758,7 @@ def train_from_folder(data, out, cfg: TrainConfig, image_vocab_size: int, image_
                                                            ffn_dim, dropout), image_length=image_length)
     return train(config, cfg, tok, train_data, eval_data, out, progress=progress)
 
-# %% ../nbs/06_entrainement.ipynb 137
+# %% ../nbs/06_entrainement.ipynb 135
 def _dataclass_args(ap: argparse.ArgumentParser, cls):
     "Une option `--nom-du-champ` par champ de la dataclass `cls`, du type et avec la valeur par défaut du champ."
     for f in dataclasses.fields(cls):
@@ -765,7 +775,7 @@ def write_synthetic(folder, n_train: int = 2000, n_validation: int = 200, n_held
             write_shards(Path(folder) / split, caps, fake_codes(imgs), rows_per_shard)
     return sizes
 
-# %% ../nbs/06_entrainement.ipynb 138
+# %% ../nbs/06_entrainement.ipynb 136
 MODEL_ARGS = {"vocab_size": 512, "text_length": 32, "d_model": 128, "layers": 2, "heads": 4, "ffn_dim": 512, "dropout": 0.1}  # défauts de `bart`
 
 
@@ -804,7 +814,7 @@ def main(argv=None) -> int:
         return 2
     return 0
 
-# %% ../nbs/06_entrainement.ipynb 140
+# %% ../nbs/06_entrainement.ipynb 138
 def run_gaps(out_a, out_b) -> dict:
     "Écarts max entre deux entraînements (dossiers de sortie) : pertes du journal et paramètres finaux (k_proj/bias à part)."
     from dalle_mini_nb.hub import read_params
@@ -818,7 +828,7 @@ def run_gaps(out_a, out_b) -> dict:
             "params": max(v for k, v in gap.items() if not k.endswith("k_proj/bias")),
             "k_proj_bias": max([v for k, v in gap.items() if k.endswith("k_proj/bias")], default=0.0)}
 
-# %% ../nbs/06_entrainement.ipynb 144
+# %% ../nbs/06_entrainement.ipynb 142
 def _stage(module: str, name: str):
     "La fonction `name` du module `dalle_mini_nb.<module>`, ou une erreur claire si cette étape n'existe pas encore."
     import importlib
@@ -831,6 +841,6 @@ def train_miniature(seed: int = 0, out="miniature", progress: bool = True) -> di
     "Toute la piste miniature depuis `seed` : formes → VQGAN → codes → BPE + BART (+ CLIP) ; rend les dossiers écrits."
     raise NotImplementedError("train_miniature : les étapes VQGAN et encodage ne sont pas encore dans le paquet")
 
-# %% ../nbs/06_entrainement.ipynb 145
+# %% ../nbs/06_entrainement.ipynb 143
 #|eval: false
 if __name__ == "__main__" and "ipykernel" not in sys.modules: sys.exit(main())  # python -m dalle_mini_nb.train …
