@@ -96,6 +96,8 @@ def _atomic_write(path: Path, data: bytes):
     "Écrit `data` dans `path` d'un coup : fichier temporaire du même dossier puis `os.replace`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    umask = os.umask(0); os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp crée en 0600 : on rend les droits habituels d'un fichier
     try:
         with os.fdopen(fd, "wb") as f: f.write(data); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
