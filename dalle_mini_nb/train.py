@@ -35,15 +35,15 @@ from .text import TextTokenizer, normalize_text, train_bpe
 
 # %% auto 0
 __all__ = ['PALETTE', 'GRID', 'FAKE_VOCAB', 'CAPTION_COLUMN', 'CODES_COLUMN', 'SEED_NO_DECAY_NORMS', 'RESUME_FREE', 'BATCH_KEYS',
-           'MODEL_ARGS', 'fake_codes', 'fake_decode', 'DataError', 'check_codes', 'read_shard', 'write_shards',
-           'shard_files', 'CodesData', 'epoch_order', 'load_codes', 'parquet_rows', 'StreamingCodes', 'steps_per_epoch',
-           'batch_stream', 'shift_tokens_right', 'blank_mask', 'caption_lengths', 'make_batch', 'token_losses',
-           'cross_entropy', 'unigram_baseline', 'lr_schedule', 'decay_mask', 'TrainConfig', 'make_optimizer',
-           'TrainState', 'init_state', 'loss_fn', 'train_step', 'eval_step', 'data_mesh', 'replicate', 'shard_batch',
-           'compile_train_step', 'compile_eval_step', 'checkpoint_manager', 'save_checkpoint', 'config_changes',
-           'restore_checkpoint', 'read_metrics', 'MetricsLog', 'padded_batches', 'eval_loss', 'tokenizer_digest',
-           'Trainer', 'train', 'plot_metrics', 'sample_codes', 'checker_eval', 'train_from_folder', 'write_synthetic',
-           'main', 'run_gaps', 'train_miniature']
+           'MINIATURE_BART', 'MINIATURE_TRAIN', 'MODEL_ARGS', 'fake_codes', 'fake_decode', 'DataError', 'check_codes',
+           'read_shard', 'write_shards', 'shard_files', 'CodesData', 'epoch_order', 'load_codes', 'parquet_rows',
+           'StreamingCodes', 'steps_per_epoch', 'batch_stream', 'shift_tokens_right', 'blank_mask', 'caption_lengths',
+           'make_batch', 'token_losses', 'cross_entropy', 'unigram_baseline', 'lr_schedule', 'decay_mask',
+           'TrainConfig', 'make_optimizer', 'TrainState', 'init_state', 'loss_fn', 'train_step', 'eval_step',
+           'data_mesh', 'replicate', 'shard_batch', 'compile_train_step', 'compile_eval_step', 'checkpoint_manager',
+           'save_checkpoint', 'config_changes', 'restore_checkpoint', 'read_metrics', 'MetricsLog', 'padded_batches',
+           'eval_loss', 'tokenizer_digest', 'Trainer', 'train', 'plot_metrics', 'sample_codes', 'checker_eval',
+           'train_from_folder', 'write_synthetic', 'main', 'run_gaps', 'train_miniature']
 
 # %% ../nbs/06_entrainement.ipynb 7
 PALETTE = np.array([BACKGROUND, *COLOURS.values()], np.float32)  # (7, 3) : fond puis les 6 couleurs
@@ -733,7 +733,13 @@ def checker_eval(codes, descs, decode, batch_size: int = 256) -> dict:
     ok = formes.check_many(imgs, descs)
     return {"rate": float(ok.mean()), "verdicts": ok, "images": imgs}
 
-# %% ../nbs/06_entrainement.ipynb 133
+# %% ../nbs/06_entrainement.ipynb 134
+MINIATURE_BART = {"vocab_size": 512, "text_length": 32, "d_model": 128, "layers": 2, "heads": 4, "ffn_dim": 512,
+                  "dropout": 0.1}  # dimensions du DalleBart miniature (vocab_size : plafond du BPE)
+MINIATURE_TRAIN = TrainConfig(steps=1500, batch_size=64, learning_rate=0.05, warmup_steps=100, log_every=50,
+                              eval_every=250, checkpoint_every=500)  # recette du DalleBart miniature livré
+
+# %% ../nbs/06_entrainement.ipynb 137
 def _tokenizer_for(out: Path, tokenizer, captions, vocab_size: int, text_length: int) -> TextTokenizer:
     "Tokenizer de `out/tokenizer` (reprise), sinon celui donné, sinon un BPE entraîné sur `captions` ; sauvé dans `out/tokenizer`."
     saved = out / "tokenizer"
@@ -758,7 +764,7 @@ def train_from_folder(data, out, cfg: TrainConfig, image_vocab_size: int, image_
                                                            ffn_dim, dropout), image_length=image_length)
     return train(config, cfg, tok, train_data, eval_data, out, progress=progress)
 
-# %% ../nbs/06_entrainement.ipynb 135
+# %% ../nbs/06_entrainement.ipynb 139
 def _dataclass_args(ap: argparse.ArgumentParser, cls):
     "Une option `--nom-du-champ` par champ de la dataclass `cls`, du type et avec la valeur par défaut du champ."
     for f in dataclasses.fields(cls):
@@ -775,8 +781,8 @@ def write_synthetic(folder, n_train: int = 2000, n_validation: int = 200, n_held
             write_shards(Path(folder) / split, caps, fake_codes(imgs), rows_per_shard)
     return sizes
 
-# %% ../nbs/06_entrainement.ipynb 136
-MODEL_ARGS = {"vocab_size": 512, "text_length": 32, "d_model": 128, "layers": 2, "heads": 4, "ffn_dim": 512, "dropout": 0.1}  # défauts de `bart`
+# %% ../nbs/06_entrainement.ipynb 140
+MODEL_ARGS = MINIATURE_BART  # défauts de la sous-commande `bart` : le DalleBart miniature
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -794,7 +800,9 @@ def _parser() -> argparse.ArgumentParser:
     for flag in ("--stream", "--skip-corrupt", "--no-progress"): b.add_argument(flag, action="store_true")
     _dataclass_args(b, TrainConfig)
     m = sub.add_parser("miniature", help="toute la piste miniature : formes → VQGAN → codes → BART (+ CLIP)")
-    m.add_argument("--out", required=True); m.add_argument("--seed", type=int, default=0); m.add_argument("--no-progress", action="store_true")
+    m.add_argument("--out", required=True); m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--vqgan", help="dossier d'un VQGAN déjà entraîné (sinon : entraîné ici)")
+    for flag in ("--no-clip", "--no-progress"): m.add_argument(flag, action="store_true")
     return ap
 
 
@@ -808,13 +816,13 @@ def main(argv=None) -> int:
             t = train_from_folder(a.data, a.out, cfg, a.image_vocab_size, a.image_length, a.tokenizer, **{k: getattr(a, k) for k in MODEL_ARGS},
                                   stream=a.stream, skip_corrupt=a.skip_corrupt, progress=not a.no_progress)
             print(json.dumps({"out": str(t.out / "bart"), "start": t.start, "steps": int(t.state.step), "last": t.log.rows[-1]}))
-        else: print(json.dumps({k: str(v) for k, v in train_miniature(a.seed, a.out, progress=not a.no_progress).items()}))
-    except (DataError, CheckpointError, ValueError) as e:
+        else: print(json.dumps(train_miniature(a.seed, a.out, a.vqgan, clip=not a.no_clip, progress=not a.no_progress)))
+    except (DataError, CheckpointError, ValueError, NotImplementedError) as e:
         print(f"dalle-mini-nb-train : erreur : {e}", file=sys.stderr)
         return 2
     return 0
 
-# %% ../nbs/06_entrainement.ipynb 138
+# %% ../nbs/06_entrainement.ipynb 142
 def run_gaps(out_a, out_b) -> dict:
     "Écarts max entre deux entraînements (dossiers de sortie) : pertes du journal et paramètres finaux (k_proj/bias à part)."
     from dalle_mini_nb.hub import read_params
@@ -828,7 +836,7 @@ def run_gaps(out_a, out_b) -> dict:
             "params": max(v for k, v in gap.items() if not k.endswith("k_proj/bias")),
             "k_proj_bias": max([v for k, v in gap.items() if k.endswith("k_proj/bias")], default=0.0)}
 
-# %% ../nbs/06_entrainement.ipynb 142
+# %% ../nbs/06_entrainement.ipynb 146
 def _stage(module: str, name: str):
     "La fonction `name` du module `dalle_mini_nb.<module>`, ou une erreur claire si cette étape n'existe pas encore."
     import importlib
@@ -837,10 +845,37 @@ def _stage(module: str, name: str):
         raise NotImplementedError(f"étape indisponible : dalle_mini_nb.{module}.{name} ({e})") from None
 
 
-def train_miniature(seed: int = 0, out="miniature", progress: bool = True) -> dict:
-    "Toute la piste miniature depuis `seed` : formes → VQGAN → codes → BPE + BART (+ CLIP) ; rend les dossiers écrits."
-    raise NotImplementedError("train_miniature : les étapes VQGAN et encodage ne sont pas encore dans le paquet")
+def _copy_model(src, dst: Path) -> Path:
+    "Copie un dossier de modèle (config + poids + tokenizer) dans `dst`, s'il n'y est pas déjà."
+    import shutil
+    src = Path(src)
+    if src.resolve() != dst.resolve(): shutil.copytree(src, dst, dirs_exist_ok=True)
+    return dst
 
-# %% ../nbs/06_entrainement.ipynb 143
+
+def train_miniature(seed: int = 0, out="miniature", vqgan=None, clip: bool = True, progress: bool = True,
+                    n_train: int = 20_000, n_validation: int = 1_000, n_heldout: int = 1_000, bart_cfg: TrainConfig | None = None) -> dict:
+    "Piste miniature depuis `seed` : formes → VQGAN (ou le dossier `vqgan`) → codes → BPE + BART (+ CLIP) dans `out/` ; rend le bilan."
+    from dalle_mini_nb.vqgan import VQGAN
+    out, times, t0 = Path(out), {}, time.time()
+    if vqgan is None: _stage("vqgan_train", "train_miniature")(seed, out / "vqgan", progress=progress)  # notebook 02
+    else: _copy_model(vqgan, out / "vqgan")
+    vq, times["vqgan_s"] = VQGAN.from_pretrained(out / "vqgan"), time.time() - t0
+    codes = out / "_travail" / "codes"
+    _stage("encoding", "encode_formes")(vq, codes, seed, n_train, n_validation, n_heldout, progress=progress)  # notebook 03
+    times["codes_s"] = time.time() - t0 - sum(times.values())
+    cfg = dataclasses.replace(bart_cfg or MINIATURE_TRAIN, seed=seed)
+    t = train_from_folder(codes, out / "_travail" / "bart", cfg, vq.config.n_embed, **MINIATURE_BART, progress=progress)
+    base = unigram_baseline(load_codes(codes, "train").codes, load_codes(codes, "validation").codes, vq.config.n_embed)
+    t.save(out / "bart", eval_loss=t.evaluate(), unigram_baseline=base, seed=seed)
+    times["bart_s"] = time.time() - t0 - sum(times.values())
+    if clip: _stage("clip", "train_miniature")(seed, out / "clip", progress=progress)  # notebook 08
+    times["clip_s"] = time.time() - t0 - sum(times.values())
+    summary = {"seed": seed, "folders": {k: str(out / k) for k in ("vqgan", "bart", "clip") if (out / k).is_dir()},
+               "bart_eval_loss": t.evaluate(), "unigram_baseline": base, **times, "total_s": time.time() - t0}
+    (out / "miniature.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return summary
+
+# %% ../nbs/06_entrainement.ipynb 147
 #|eval: false
 if __name__ == "__main__" and "ipykernel" not in sys.modules: sys.exit(main())  # python -m dalle_mini_nb.train …
