@@ -35,17 +35,29 @@ from .text import TextTokenizer, normalize_text, train_bpe
 
 # %% auto 0
 __all__ = ['PALETTE', 'GRID', 'FAKE_VOCAB', 'CAPTION_COLUMN', 'CODES_COLUMN', 'SEED_NO_DECAY_NORMS', 'RESUME_FREE', 'BATCH_KEYS',
-           'MINIATURE_BART', 'MINIATURE_TRAIN', 'MODEL_ARGS', 'fake_codes', 'fake_decode', 'DataError', 'check_codes',
-           'read_shard', 'write_shards', 'shard_files', 'CodesData', 'epoch_order', 'load_codes', 'parquet_rows',
-           'StreamingCodes', 'steps_per_epoch', 'batch_stream', 'shift_tokens_right', 'blank_mask', 'caption_lengths',
-           'make_batch', 'token_losses', 'cross_entropy', 'unigram_baseline', 'lr_schedule', 'decay_mask',
-           'TrainConfig', 'make_optimizer', 'TrainState', 'init_state', 'loss_fn', 'train_step', 'eval_step',
-           'data_mesh', 'replicate', 'shard_batch', 'compile_train_step', 'compile_eval_step', 'checkpoint_manager',
-           'save_checkpoint', 'config_changes', 'restore_checkpoint', 'read_metrics', 'MetricsLog', 'padded_batches',
-           'eval_loss', 'tokenizer_digest', 'Trainer', 'train', 'plot_metrics', 'sample_codes', 'checker_eval',
-           'train_from_folder', 'write_synthetic', 'main', 'run_gaps', 'train_miniature']
+           'MINIATURE_BART', 'MINIATURE_TRAIN', 'MODEL_ARGS', 'tune_cpu_allocator', 'fake_codes', 'fake_decode',
+           'DataError', 'check_codes', 'read_shard', 'write_shards', 'shard_files', 'CodesData', 'epoch_order',
+           'load_codes', 'parquet_rows', 'StreamingCodes', 'steps_per_epoch', 'batch_stream', 'shift_tokens_right',
+           'blank_mask', 'caption_lengths', 'encode_captions', 'make_batch', 'token_losses', 'cross_entropy',
+           'unigram_baseline', 'lr_schedule', 'decay_mask', 'TrainConfig', 'make_optimizer', 'TrainState', 'init_state',
+           'loss_fn', 'train_step', 'eval_step', 'data_mesh', 'replicate', 'shard_batch', 'compile_train_step',
+           'compile_eval_step', 'checkpoint_manager', 'save_checkpoint', 'config_changes', 'restore_checkpoint',
+           'read_metrics', 'MetricsLog', 'padded_batches', 'eval_loss', 'tokenizer_digest', 'Trainer', 'train',
+           'plot_metrics', 'sample_codes', 'checker_eval', 'train_from_folder', 'write_synthetic', 'main', 'run_gaps',
+           'train_miniature']
 
 # %% ../nbs/06_entrainement.ipynb 7
+def tune_cpu_allocator() -> bool:
+    "glibc : une arène, sans mmap ni restitution, pour réutiliser les tampons de XLA ; vrai si réglé avant le premier calcul JAX."
+    import ctypes
+    from jax._src import xla_bridge
+    try: libc = ctypes.CDLL("libc.so.6")
+    except OSError: return False  # pas de glibc (macOS, Windows, musl) : rien à régler
+    M_TRIM_THRESHOLD, M_MMAP_MAX, M_ARENA_MAX = -1, -4, -8  # constantes de <malloc.h>
+    ok = all(libc.mallopt(o, v) == 1 for o, v in ((M_ARENA_MAX, 1), (M_MMAP_MAX, 0), (M_TRIM_THRESHOLD, 2**31 - 1)))
+    return ok and not xla_bridge.backends_are_initialized()
+
+# %% ../nbs/06_entrainement.ipynb 11
 PALETTE = np.array([BACKGROUND, *COLOURS.values()], np.float32)  # (7, 3) : fond puis les 6 couleurs
 GRID = 8  # h = w : côté de la grille de codes (64 codes, comme le VQGAN miniature)
 FAKE_VOCAB = 1 + 6 * 15  # codes factices possibles : vide + 6 couleurs × 15 motifs
@@ -67,7 +79,7 @@ def fake_codes(images, chunk: int = 256) -> np.ndarray:
     images = np.asarray(images)
     return np.concatenate([_fake_codes(images[i:i + chunk]) for i in range(0, len(images), chunk)])
 
-# %% ../nbs/06_entrainement.ipynb 9
+# %% ../nbs/06_entrainement.ipynb 13
 def fake_decode(codes) -> np.ndarray:
     "Codes factices (N, 64) → images (N, 64, 64, 3) uint8 en gros pixels (4 × 4)."
     c = np.asarray(codes).reshape(-1, GRID, GRID)  # (N, S) -> (N, h, w)
@@ -80,7 +92,7 @@ def fake_decode(codes) -> np.ndarray:
     rgb = rgb.reshape(len(c), GRID, GRID, 2, 2, 3).repeat(q, 3).repeat(q, 4)  # (N, h, w, 8, 8, 3)
     return rgb.transpose(0, 1, 3, 2, 4, 5).reshape(len(c), IMAGE_SIZE, IMAGE_SIZE, 3).astype(np.uint8)  # -> (N, Hpx, Wpx, 3)
 
-# %% ../nbs/06_entrainement.ipynb 13
+# %% ../nbs/06_entrainement.ipynb 17
 CAPTION_COLUMN, CODES_COLUMN = "caption", "encoding"  # colonnes des fragments (celles de la graine)
 
 
@@ -103,14 +115,16 @@ def check_codes(codes, image_vocab_size: int | None = None, image_length: int | 
                         f"{' …' if len(bad) > 5 else ''} (valeurs lues dans [{c.min()}, {c.max()}])")
     return c.astype(np.int32)
 
-# %% ../nbs/06_entrainement.ipynb 17
+# %% ../nbs/06_entrainement.ipynb 21
 def read_shard(path, image_vocab_size: int | None = None, image_length: int | None = None) -> tuple[list[str], np.ndarray]:
-    "Un fragment parquet → (légendes, codes (n, S) int32 vérifiés) ; `DataError` qui nomme le fichier sinon."
+    "Un fragment parquet → (légendes, codes (n, S) int32 vérifiés), autres colonnes ignorées ; `DataError` qui nomme le fichier sinon."
     import pyarrow.parquet as pq
-    try: table = pq.read_table(path)
+    try:
+        pf = pq.ParquetFile(path)
+        missing = [c for c in (CAPTION_COLUMN, CODES_COLUMN) if c not in pf.schema_arrow.names]
+        table = None if missing else pf.read(columns=[CAPTION_COLUMN, CODES_COLUMN])  # seulement ces deux colonnes
     except Exception as e: raise DataError(f"fragment illisible : {path} ({type(e).__name__} : {e})") from None
-    missing = [c for c in (CAPTION_COLUMN, CODES_COLUMN) if c not in table.column_names]
-    if missing: raise DataError(f"{path} : colonnes manquantes {missing} (trouvées : {table.column_names})")
+    if missing: raise DataError(f"{path} : colonnes manquantes {missing} (trouvées : {pf.schema_arrow.names})")
     caps = ["" if c is None else str(c) for c in table.column(CAPTION_COLUMN).to_pylist()]
     return caps, check_codes(_code_rows(table.column(CODES_COLUMN)), image_vocab_size, image_length, f"{path} : ")
 
@@ -133,7 +147,7 @@ def write_shards(folder, captions, codes, rows_per_shard: int = 1000) -> list[Pa
         pq.write_table(t, folder / f"part-{k:05d}.parquet"); paths.append(folder / f"part-{k:05d}.parquet")
     return paths
 
-# %% ../nbs/06_entrainement.ipynb 21
+# %% ../nbs/06_entrainement.ipynb 25
 def shard_files(folder, split: str | None = None) -> list[Path]:
     "Fragments parquet triés de la partie `split` : `folder/split/*.parquet`, sinon `folder/split*.parquet`."
     folder = Path(folder)
@@ -145,7 +159,7 @@ def shard_files(folder, split: str | None = None) -> list[Path]:
         raise DataError(f"aucun fragment parquet : ni {where}" if split else f"aucun fragment parquet : {where}")
     return files
 
-# %% ../nbs/06_entrainement.ipynb 22
+# %% ../nbs/06_entrainement.ipynb 26
 @dataclasses.dataclass
 class CodesData:
     "Légendes + codes en mémoire : accès direct, ordre tiré par époque ; `report` note ce qui a été sauté ou compté."
@@ -170,7 +184,7 @@ class CodesData:
             idx = order[i * batch_size:(i + 1) * batch_size]
             yield [self.captions[j] for j in idx], self.codes[idx]
 
-# %% ../nbs/06_entrainement.ipynb 24
+# %% ../nbs/06_entrainement.ipynb 28
 def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
     "Permutation des `n` exemples pour l'époque `epoch` : ne dépend que de `(seed, epoch)`."
     return np.random.default_rng([seed, epoch, 0]).permutation(n)
@@ -193,7 +207,7 @@ def load_codes(source, split: str | None = None, image_vocab_size: int | None = 
     if not caps: raise DataError(f"aucun exemple lisible dans {len(files)} fragment(s)")
     return CodesData(caps, np.concatenate(codes), {"files": [str(f) for f in files], "skipped_files": skipped})
 
-# %% ../nbs/06_entrainement.ipynb 31
+# %% ../nbs/06_entrainement.ipynb 35
 def parquet_rows(path) -> int:
     "Nombre de lignes d'un fragment, lu dans son pied de page (sans lire les données)."
     import pyarrow.parquet as pq
@@ -238,7 +252,7 @@ class StreamingCodes:
             caps, codes = zip(*[next(rows) for _ in range(batch_size)])
             yield list(caps), np.stack(codes)
 
-# %% ../nbs/06_entrainement.ipynb 36
+# %% ../nbs/06_entrainement.ipynb 40
 def steps_per_epoch(n: int, batch_size: int) -> int:
     "Lots complets par époque ; erreur claire s'il n'y en a aucun."
     if n < batch_size: raise DataError(f"{n} exemples : pas assez pour un lot de {batch_size}")
@@ -255,7 +269,7 @@ def batch_stream(data, batch_size: int, seed: int, start_step: int = 0) -> Itera
             step += 1
         epoch, pos = epoch + 1, 0
 
-# %% ../nbs/06_entrainement.ipynb 40
+# %% ../nbs/06_entrainement.ipynb 44
 def shift_tokens_right(labels, start_id: int) -> np.ndarray:
     "Codes (B, S) → entrées du décodeur (B, S) : `[start_id, c0, …, c_{S-2}]`."
     labels = np.asarray(labels)
@@ -263,52 +277,60 @@ def shift_tokens_right(labels, start_id: int) -> np.ndarray:
     out[:, 0], out[:, 1:] = start_id, labels[:, :-1]  # (B, S) -> (B, S), décalé d'un cran
     return out
 
-# %% ../nbs/06_entrainement.ipynb 44
+# %% ../nbs/06_entrainement.ipynb 48
 def blank_mask(n: int, p: float, seed: int, step: int) -> np.ndarray:
     "(n,) bool : légendes à vider au pas `step`, chacune avec la probabilité `p` ; ne dépend que de `(seed, step)`."
     if not 0 <= p <= 1: raise ValueError(f"blank_caption_prob = {p} : une probabilité est attendue (entre 0 et 1)")
     return np.random.default_rng([seed, step, 2]).random(n) < p
 
-# %% ../nbs/06_entrainement.ipynb 48
+# %% ../nbs/06_entrainement.ipynb 52
 def caption_lengths(tok: TextTokenizer, captions) -> np.ndarray:
     "(N,) jetons qu'occuperait chaque légende, `<s>` et `</s>` compris, avant toute coupe."
     texts = [normalize_text(c) if tok.normalize else c for c in captions]
     return np.array([len(e.ids) + 2 for e in tok.tokenizer.encode_batch(texts, add_special_tokens=False)])
 
 
-def make_batch(tok: TextTokenizer, captions, codes, start_id: int, blank=None) -> dict:
+def encode_captions(tok: TextTokenizer, captions, cache: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Légendes → `input_ids`, `attention_mask` (B, L) et coupées (B,) bool ; `cache` (dict) garde les légendes déjà vues."
+    cache = {} if cache is None else cache
+    new = list(dict.fromkeys(c for c in captions if c not in cache))  # légendes pas encore vues, sans doublon
+    if new:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # les coupes sont comptées ici, pas signalées lot par lot
+            t = tok(new, allow_empty=True)
+        cache.update(zip(new, zip(t["input_ids"], t["attention_mask"], caption_lengths(tok, new) > tok.max_length)))
+    ids, mask, cut = zip(*(cache[c] for c in captions))
+    return np.stack(ids), np.stack(mask), np.array(cut)
+
+
+def make_batch(tok: TextTokenizer, captions, codes, start_id: int, blank=None, cache: dict | None = None) -> dict:
     "Légendes + codes (B, S) → dict numpy `input_ids`, `attention_mask` (B, L), `decoder_input_ids`, `labels` (B, S), `truncated`."
     captions = ["" if b else c for c, b in zip(captions, np.zeros(len(captions), bool) if blank is None else blank)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # les coupes sont comptées ci-dessous, pas signalées lot par lot
-        t = tok(captions, allow_empty=True)
+    ids, mask, cut = encode_captions(tok, captions, cache)
     codes = np.asarray(codes, np.int32)
-    return {"input_ids": t["input_ids"], "attention_mask": t["attention_mask"], "labels": codes,
-            "decoder_input_ids": shift_tokens_right(codes, start_id),
-            "truncated": int((caption_lengths(tok, captions) > tok.max_length).sum())}
+    return {"input_ids": ids, "attention_mask": mask, "labels": codes, "decoder_input_ids": shift_tokens_right(codes, start_id),
+            "truncated": int(cut.sum())}
 
-# %% ../nbs/06_entrainement.ipynb 52
+# %% ../nbs/06_entrainement.ipynb 56
 def token_losses(logits, labels, label_smoothing: float = 0.0) -> jax.Array:
     "Logits (B, S, V + 1) + codes (B, S) → pertes (B, S) float32 ; lissage ε réparti sur les V codes."
-    V1 = logits.shape[-1]
-    target = jax.nn.one_hot(labels, V1, dtype=jnp.float32)  # (B, S) -> (B, S, V + 1)
-    if label_smoothing:
-        uniform = (jnp.arange(V1) < V1 - 1) / (V1 - 1)  # (V + 1,) : ε sur les codes, rien sur le départ
-        target = (1 - label_smoothing) * target + label_smoothing * uniform
-    return optax.softmax_cross_entropy(logits.astype(jnp.float32), target)
+    logp = jax.nn.log_softmax(logits.astype(jnp.float32))  # (B, S, V + 1)
+    nll = -jnp.take_along_axis(logp, labels[..., None], -1)[..., 0]  # (B, S, V + 1) -> (B, S) : sans vecteur one-hot
+    if not label_smoothing: return nll
+    return (1 - label_smoothing) * nll - label_smoothing * logp[..., :-1].mean(-1)  # ε sur les V codes, rien sur le départ
 
 
 def cross_entropy(logits, labels, label_smoothing: float = 0.0) -> jax.Array:
     "Perte moyenne sur les B × S positions (scalaire float32)."
     return token_losses(logits, labels, label_smoothing).mean()
 
-# %% ../nbs/06_entrainement.ipynb 56
+# %% ../nbs/06_entrainement.ipynb 60
 def unigram_baseline(train_codes, eval_codes, vocab_size: int) -> float:
     "Entropie croisée (nats) sur `eval_codes` de la loi des codes de `train_codes` (lissage +1)."
     counts = np.bincount(np.asarray(train_codes).ravel(), minlength=vocab_size) + 1.0
     return float(-np.log(counts / counts.sum())[np.asarray(eval_codes).ravel()].mean())
 
-# %% ../nbs/06_entrainement.ipynb 60
+# %% ../nbs/06_entrainement.ipynb 64
 def lr_schedule(peak: float, warmup_steps: int, total_steps: int | None = None, decay: str = "constant",
                 end_factor: float = 0.0) -> optax.Schedule:
     "Montée linéaire 0 → `peak` en `warmup_steps`, puis constant, ou décroissance `linear`/`cosine` jusqu'à `end_factor · peak`."
@@ -322,7 +344,7 @@ def lr_schedule(peak: float, warmup_steps: int, total_steps: int | None = None, 
             else optax.cosine_decay_schedule(peak, n, alpha=end_factor))
     return optax.join_schedules([warm, rest], [warmup_steps])
 
-# %% ../nbs/06_entrainement.ipynb 64
+# %% ../nbs/06_entrainement.ipynb 68
 SEED_NO_DECAY_NORMS = ("self_attn_layer_norm", "layernorm_embedding", "final_layer_norm")  # liste de la graine
 
 
@@ -339,7 +361,7 @@ def decay_mask(params, rule: str = "seed"):
     flat = traverse_util.flatten_dict(params)
     return traverse_util.unflatten_dict({p: _decays(p, rule) for p in flat})
 
-# %% ../nbs/06_entrainement.ipynb 71
+# %% ../nbs/06_entrainement.ipynb 75
 @dataclasses.dataclass(frozen=True)
 class TrainConfig(HubConfig):
     "Réglages d'un entraînement de DalleBart (valeurs par défaut : l'entraînement miniature)."
@@ -374,7 +396,7 @@ class TrainConfig(HubConfig):
 
 RESUME_FREE = ("log_every", "eval_every", "eval_batches", "checkpoint_every", "keep_checkpoints")  # sans effet sur le calcul
 
-# %% ../nbs/06_entrainement.ipynb 75
+# %% ../nbs/06_entrainement.ipynb 79
 def make_optimizer(cfg) -> tuple[optax.GradientTransformation, optax.Schedule]:
     "Optimiseur de `cfg` (`TrainConfig`) : Adafactor ou AdamW, écrêtage, accumulation moyennée ; et son calendrier."
     updates = max(cfg.steps // cfg.grad_accum, 1)  # mises à jour de tout l'entraînement
@@ -389,7 +411,7 @@ def make_optimizer(cfg) -> tuple[optax.GradientTransformation, optax.Schedule]:
     if cfg.grad_accum > 1: tx = optax.MultiSteps(tx, every_k_schedule=cfg.grad_accum).gradient_transformation()
     return tx, sched
 
-# %% ../nbs/06_entrainement.ipynb 79
+# %% ../nbs/06_entrainement.ipynb 83
 @flax.struct.dataclass
 class TrainState:
     "L'état complet d'un entraînement : tout ce qu'un point de reprise doit garder (avec la position des données)."
@@ -405,7 +427,7 @@ def init_state(config: DalleBartConfig, tx: optax.GradientTransformation, seed: 
     params = random_params(config, k_params)
     return TrainState(jnp.zeros((), jnp.int32), params, tx.init(params), k_dropout)
 
-# %% ../nbs/06_entrainement.ipynb 81
+# %% ../nbs/06_entrainement.ipynb 85
 BATCH_KEYS = ("input_ids", "attention_mask", "decoder_input_ids", "labels")  # ce que le pas compilé reçoit
 
 
@@ -425,14 +447,14 @@ def train_step(state: TrainState, batch: dict, module: DalleBartModule, tx: opta
     params = optax.apply_updates(state.params, updates)
     return state.replace(step=state.step + 1, params=params, opt_state=opt_state), {"loss": loss, "grad_norm": optax.global_norm(grads)}
 
-# %% ../nbs/06_entrainement.ipynb 83
+# %% ../nbs/06_entrainement.ipynb 87
 def eval_step(params, batch: dict, module: DalleBartModule) -> tuple[jax.Array, jax.Array]:
     "Lot avec `weights` (B,) 0/1 → (Σ poids · perte moyenne de l'exemple, Σ poids), sans dropout."
     logits = module.apply({"params": params}, batch["input_ids"], batch["attention_mask"], batch["decoder_input_ids"])
     per_example = token_losses(logits, batch["labels"]).mean(-1)  # (B, S) -> (B,)
     return (per_example * batch["weights"]).sum(), batch["weights"].sum()
 
-# %% ../nbs/06_entrainement.ipynb 86
+# %% ../nbs/06_entrainement.ipynb 90
 def data_mesh(devices=None) -> Mesh:
     "Maillage à un axe « data » sur `devices` (par défaut tous les appareils visibles)."
     return Mesh(np.array(jax.devices() if devices is None else list(devices)), ("data",))
@@ -449,7 +471,7 @@ def shard_batch(batch: dict, mesh: Mesh, keys=BATCH_KEYS) -> dict:
     if B % n: raise ValueError(f"lot de {B} exemples sur {n} appareils : batch_size doit être divisible par {n}")
     return jax.device_put({k: np.asarray(batch[k]) for k in keys}, NamedSharding(mesh, P("data")))
 
-# %% ../nbs/06_entrainement.ipynb 88
+# %% ../nbs/06_entrainement.ipynb 92
 def _trajectory(cfg: TrainConfig) -> TrainConfig:
     "`cfg` sans les réglages qui ne changent pas le calcul du pas (clé du cache de compilation)."
     free = {k: getattr(TrainConfig(), k) for k in RESUME_FREE} | ({"steps": 1} if cfg.decay == "constant" else {})
@@ -477,7 +499,7 @@ def compile_eval_step(config: DalleBartConfig, dtype: str, mesh: Mesh):
     repl, rows = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
     return jax.jit(partial(eval_step, module=module), in_shardings=(repl, rows), out_shardings=repl)
 
-# %% ../nbs/06_entrainement.ipynb 99
+# %% ../nbs/06_entrainement.ipynb 103
 def checkpoint_manager(folder, keep: int = 2):
     "`CheckpointManager` orbax dans `folder` : écriture atomique, les `keep` derniers gardés, sans écriture asynchrone."
     import orbax.checkpoint as ocp
@@ -491,7 +513,7 @@ def save_checkpoint(mgr, state: TrainState, meta: dict):
     mgr.save(int(state.step), args=ocp.args.Composite(state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)), force=True)
     mgr.wait_until_finished()
 
-# %% ../nbs/06_entrainement.ipynb 101
+# %% ../nbs/06_entrainement.ipynb 105
 def config_changes(saved: dict, current: dict, prefix: str = "") -> list[str]:
     "Différences `clé : ancien → nouveau` entre deux dicts (imbriqués), hors réglages sans effet sur la trajectoire."
     out = []
@@ -517,7 +539,7 @@ def restore_checkpoint(mgr, like: TrainState, expected: dict) -> tuple[TrainStat
     abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, like)  # formes, types et répartition de `like`
     return mgr.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract)))["state"], meta
 
-# %% ../nbs/06_entrainement.ipynb 105
+# %% ../nbs/06_entrainement.ipynb 109
 def read_metrics(path) -> list[dict]:
     "Lignes du journal JSONL (une ligne tronquée en fin de fichier, après un arrêt brutal, est ignorée)."
     path, rows = Path(path), []
@@ -544,7 +566,7 @@ class MetricsLog:
         if self.path:
             with self.path.open("a", encoding="utf-8") as f: f.write(json.dumps(row) + "\n")
 
-# %% ../nbs/06_entrainement.ipynb 109
+# %% ../nbs/06_entrainement.ipynb 113
 def padded_batches(data, batch_size: int) -> Iterator[tuple[list, np.ndarray, np.ndarray]]:
     "Toutes les lignes de `data` dans l'ordre, en lots (légendes, codes, poids) ; le dernier complété par des poids 0."
     rows = iter(data.ordered_rows())
@@ -580,7 +602,7 @@ def _check_setup(config: DalleBartConfig, cfg: TrainConfig, tok: TextTokenizer, 
         raise ValueError(f"batch_size = {cfg.batch_size} n'est pas divisible par le nombre d'appareils ({mesh.size})")
     steps_per_epoch(len(data), cfg.batch_size)
 
-# %% ../nbs/06_entrainement.ipynb 112
+# %% ../nbs/06_entrainement.ipynb 116
 def tokenizer_digest(tok: TextTokenizer) -> str:
     "Empreinte (sha1) du tokenizer et de sa longueur : une reprise doit tokeniser pareil."
     import hashlib
@@ -592,7 +614,7 @@ def _progress_bar(total: int, initial: int, enabled: bool):
     from tqdm.auto import tqdm
     return tqdm(total=total, initial=initial, disable=not enabled, desc="entraînement", mininterval=2.0, dynamic_ncols=True)
 
-# %% ../nbs/06_entrainement.ipynb 114
+# %% ../nbs/06_entrainement.ipynb 118
 class Trainer:
     "Entraînement de DalleBart : état réparti, pas compilés, journal, points de reprise dans `out`."
 
@@ -602,6 +624,7 @@ class Trainer:
         self.mesh = data_mesh() if mesh is None else mesh
         _check_setup(config, cfg, tok, train_data, self.mesh)
         self.tx, self.schedule = make_optimizer(cfg)
+        self._tokens = {} if isinstance(train_data, CodesData) else None  # légendes déjà tokenisées (données en mémoire)
         self.state = replicate(init_state(config, self.tx, cfg.seed), self.mesh)
         self.train_fn = compile_train_step(config, cfg, self.mesh)
         self.out = None if out is None else Path(out)
@@ -648,7 +671,7 @@ class Trainer:
         self._window = {"loss": [], "t": time.perf_counter(), "truncated": 0, "untimed": 1}  # 1er pas : compilation, non chronométré
         for step, caps, codes in batch_stream(self.train_data, cfg.batch_size, cfg.seed, int(self.state.step)):
             if step >= cfg.steps: break
-            batch = make_batch(self.tok, caps, codes, start_id, blank_mask(len(caps), cfg.blank_caption_prob, cfg.seed, step))
+            batch = make_batch(self.tok, caps, codes, start_id, blank_mask(len(caps), cfg.blank_caption_prob, cfg.seed, step), self._tokens)
             self.state, m = self.train_fn(self.state, shard_batch(batch, self.mesh))
             if self._window["untimed"] and not self._window["loss"]:  # après la compilation, le chrono repart
                 jax.block_until_ready(m); self._window["t"] = time.perf_counter()
@@ -691,7 +714,7 @@ class Trainer:
         (folder / "training.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return folder
 
-# %% ../nbs/06_entrainement.ipynb 118
+# %% ../nbs/06_entrainement.ipynb 122
 def train(config: DalleBartConfig, cfg: TrainConfig, tok: TextTokenizer, train_data, eval_data=None, out=None,
           mesh: Mesh | None = None, progress: bool = True) -> Trainer:
     "Entraîne (ou reprend, si `out` a un point de reprise) jusqu'à `cfg.steps` ; avec `out`, modèle final dans `out/bart`."
@@ -699,7 +722,7 @@ def train(config: DalleBartConfig, cfg: TrainConfig, tok: TextTokenizer, train_d
     if t.out is not None: t.save(t.out / "bart")
     return t
 
-# %% ../nbs/06_entrainement.ipynb 120
+# %% ../nbs/06_entrainement.ipynb 124
 def plot_metrics(rows: list[dict], baseline: float | None = None, title: str = "", dpi: int = 80):
     "Figure : pertes train/éval (et la référence unigramme) | taux d'apprentissage, en fonction du pas."
     import matplotlib.pyplot as plt
@@ -713,7 +736,7 @@ def plot_metrics(rows: list[dict], baseline: float | None = None, title: str = "
     fig.tight_layout()
     return fig
 
-# %% ../nbs/06_entrainement.ipynb 125
+# %% ../nbs/06_entrainement.ipynb 129
 def sample_codes(bart: DalleBart, tok: TextTokenizer, captions, key=None, top_k: int | None = 50, temperature: float = 1.0,
                  condition_scale: float = 1.0, batch_size: int = 64) -> np.ndarray:
     "Codes (N, S) int32 pour `captions` par `generate` (notebook 07) : glouton si `key` est None, sinon top-k avec `key`."
@@ -733,13 +756,13 @@ def checker_eval(codes, descs, decode, batch_size: int = 256) -> dict:
     ok = formes.check_many(imgs, descs)
     return {"rate": float(ok.mean()), "verdicts": ok, "images": imgs}
 
-# %% ../nbs/06_entrainement.ipynb 134
+# %% ../nbs/06_entrainement.ipynb 138
 MINIATURE_BART = {"vocab_size": 512, "text_length": 32, "d_model": 128, "layers": 2, "heads": 4, "ffn_dim": 512,
                   "dropout": 0.1}  # dimensions du DalleBart miniature (vocab_size : plafond du BPE)
 MINIATURE_TRAIN = TrainConfig(steps=1500, batch_size=64, learning_rate=0.05, warmup_steps=100, log_every=50,
                               eval_every=250, checkpoint_every=500)  # recette du DalleBart miniature livré
 
-# %% ../nbs/06_entrainement.ipynb 137
+# %% ../nbs/06_entrainement.ipynb 141
 def _tokenizer_for(out: Path, tokenizer, captions, vocab_size: int, text_length: int) -> TextTokenizer:
     "Tokenizer de `out/tokenizer` (reprise), sinon celui donné, sinon un BPE entraîné sur `captions` ; sauvé dans `out/tokenizer`."
     saved = out / "tokenizer"
@@ -764,7 +787,7 @@ def train_from_folder(data, out, cfg: TrainConfig, image_vocab_size: int, image_
                                                            ffn_dim, dropout), image_length=image_length)
     return train(config, cfg, tok, train_data, eval_data, out, progress=progress)
 
-# %% ../nbs/06_entrainement.ipynb 139
+# %% ../nbs/06_entrainement.ipynb 143
 def _dataclass_args(ap: argparse.ArgumentParser, cls):
     "Une option `--nom-du-champ` par champ de la dataclass `cls`, du type et avec la valeur par défaut du champ."
     for f in dataclasses.fields(cls):
@@ -781,7 +804,7 @@ def write_synthetic(folder, n_train: int = 2000, n_validation: int = 200, n_held
             write_shards(Path(folder) / split, caps, fake_codes(imgs), rows_per_shard)
     return sizes
 
-# %% ../nbs/06_entrainement.ipynb 140
+# %% ../nbs/06_entrainement.ipynb 144
 MODEL_ARGS = MINIATURE_BART  # défauts de la sous-commande `bart` : le DalleBart miniature
 
 
@@ -809,6 +832,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     "Point d'entrée de `dalle-mini-nb-train` ; les erreurs de données ou de reprise s'affichent en une ligne (code 2)."
     a = _parser().parse_args(argv)
+    tune_cpu_allocator()  # avant le premier calcul JAX (voir le début du notebook)
     try:
         if a.command == "synthetic": print(json.dumps(write_synthetic(a.folder, a.n_train, a.n_validation, a.n_heldout, a.seed, a.rows_per_shard)))
         elif a.command == "bart":
@@ -822,7 +846,7 @@ def main(argv=None) -> int:
         return 2
     return 0
 
-# %% ../nbs/06_entrainement.ipynb 142
+# %% ../nbs/06_entrainement.ipynb 146
 def run_gaps(out_a, out_b) -> dict:
     "Écarts max entre deux entraînements (dossiers de sortie) : pertes du journal et paramètres finaux (k_proj/bias à part)."
     from dalle_mini_nb.hub import read_params
@@ -836,7 +860,7 @@ def run_gaps(out_a, out_b) -> dict:
             "params": max(v for k, v in gap.items() if not k.endswith("k_proj/bias")),
             "k_proj_bias": max([v for k, v in gap.items() if k.endswith("k_proj/bias")], default=0.0)}
 
-# %% ../nbs/06_entrainement.ipynb 146
+# %% ../nbs/06_entrainement.ipynb 150
 def _stage(module: str, name: str):
     "La fonction `name` du module `dalle_mini_nb.<module>`, ou une erreur claire si cette étape n'existe pas encore."
     import importlib
@@ -853,29 +877,37 @@ def _copy_model(src, dst: Path) -> Path:
     return dst
 
 
+def _timed(times: dict, name: str, fn, *args, **kw):
+    "Appelle `fn(*args, **kw)` et note ses temps écoulé et processeur dans `times` (`<name>_s`, `<name>_cpu_s`)."
+    t, c = time.time(), time.process_time()
+    out = fn(*args, **kw)
+    times[f"{name}_s"], times[f"{name}_cpu_s"] = time.time() - t, time.process_time() - c
+    return out
+
+
 def train_miniature(seed: int = 0, out="miniature", vqgan=None, clip: bool = True, progress: bool = True,
-                    n_train: int = 20_000, n_validation: int = 1_000, n_heldout: int = 1_000, bart_cfg: TrainConfig | None = None) -> dict:
+                    n_train: int = 20_000, n_validation: int = 1_000, n_heldout: int = 1_000, bart_cfg: TrainConfig | None = None,
+                    bart_model: dict | None = None, clip_recipe: dict | None = None) -> dict:
     "Piste miniature depuis `seed` : formes → VQGAN (ou le dossier `vqgan`) → codes → BPE + BART (+ CLIP) dans `out/` ; rend le bilan."
     from dalle_mini_nb.vqgan import VQGAN
-    out, times, t0 = Path(out), {}, time.time()
-    if vqgan is None: _stage("vqgan_train", "train_miniature")(seed, out / "vqgan", progress=progress)  # notebook 02
+    if n_validation < 1: raise ValueError("n_validation doit être ≥ 1 : la perte de validation fait partie du bilan")
+    stages = {"encode": _stage("encoding", "encode_formes"), "vqgan": None if vqgan else _stage("vqgan_train", "train_miniature"),
+              "clip": _stage("clip", "train_miniature") if clip else None}  # tout est vérifié avant de commencer
+    out, times = Path(out), {}
+    if vqgan is None: _timed(times, "vqgan", stages["vqgan"], seed, out / "vqgan", progress=progress)  # notebook 02
     else: _copy_model(vqgan, out / "vqgan")
-    vq, times["vqgan_s"] = VQGAN.from_pretrained(out / "vqgan"), time.time() - t0
-    codes = out / "_travail" / "codes"
-    _stage("encoding", "encode_formes")(vq, codes, seed, n_train, n_validation, n_heldout, progress=progress)  # notebook 03
-    times["codes_s"] = time.time() - t0 - sum(times.values())
+    vq, codes = VQGAN.from_pretrained(out / "vqgan"), out / "_travail" / "codes"
+    _timed(times, "codes", stages["encode"], vq, codes, seed, n_train, n_validation, n_heldout, progress=progress)  # notebook 03
     cfg = dataclasses.replace(bart_cfg or MINIATURE_TRAIN, seed=seed)
-    t = train_from_folder(codes, out / "_travail" / "bart", cfg, vq.config.n_embed, **MINIATURE_BART, progress=progress)
-    base = unigram_baseline(load_codes(codes, "train").codes, load_codes(codes, "validation").codes, vq.config.n_embed)
-    t.save(out / "bart", eval_loss=t.evaluate(), unigram_baseline=base, seed=seed)
-    times["bart_s"] = time.time() - t0 - sum(times.values())
-    if clip: _stage("clip", "train_miniature")(seed, out / "clip", progress=progress)  # notebook 08
-    times["clip_s"] = time.time() - t0 - sum(times.values())
-    summary = {"seed": seed, "folders": {k: str(out / k) for k in ("vqgan", "bart", "clip") if (out / k).is_dir()},
-               "bart_eval_loss": t.evaluate(), "unigram_baseline": base, **times, "total_s": time.time() - t0}
+    t = _timed(times, "bart", train_from_folder, codes, out / "_travail" / "bart", cfg, vq.config.n_embed,
+               **(MINIATURE_BART | (bart_model or {})), progress=progress)
+    result = {"bart_eval_loss": t.evaluate(), "unigram_baseline": unigram_baseline(t.train_data.codes, t.eval_data.codes, vq.config.n_embed)}
+    t.save(out / "bart", seed=seed, **result)
+    if clip: _timed(times, "clip", stages["clip"], seed, out / "clip", progress=progress, **(clip_recipe or {}))  # notebook 08
+    summary = {"seed": seed, "folders": {k: str(out / k) for k in ("vqgan", "bart", "clip") if (out / k).is_dir()}, **result, **times}
     (out / "miniature.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return summary
 
-# %% ../nbs/06_entrainement.ipynb 147
+# %% ../nbs/06_entrainement.ipynb 171
 #|eval: false
 if __name__ == "__main__" and "ipykernel" not in sys.modules: sys.exit(main())  # python -m dalle_mini_nb.train …
