@@ -422,6 +422,7 @@ def read_blob(x: np.ndarray, bg: np.ndarray, labels: np.ndarray, k: int) -> dict
     cv = (_RGB[colour] if colour else rgb) - bg  # direction fond → couleur de la forme
     region = ndimage.binary_dilation(mask, iterations=3) & ((labels == 0) | mask)
     alpha = np.minimum(((x - bg) @ cv) / max(float(cv @ cv), 1e-6), 1.0) * region  # (Hpx, Wpx)
+    if alpha.sum() <= 1.0: alpha = mask.astype(np.float64)  # masse projetée nulle ou négative (image bruitée) : le masque seul
     mom = alpha_moments(alpha)  # communs aux quatre formes candidates
     fits = {s: fit_shape(s, alpha, mom) for s in SHAPES}
     best = max(fits, key=lambda s: fits[s]["score"])
