@@ -9,7 +9,11 @@ Chaque nombre d'appareils tourne dans son propre processus (`XLA_FLAGS=--xla_for
 doit être fixé avant d'importer jax). On mesure le vrai chemin de l'entraînement : `compile_train_step`
 (jit + NamedSharding), lot réparti par `shard_batch`, état répliqué. Données aléatoires : le temps ne dépend pas
 des valeurs. Sur un processeur à 2 cœurs, 8 appareils virtuels se partagent les mêmes 2 cœurs : le chiffre montre
-le coût du découpage, pas un gain. Imprime une ligne JSON par configuration puis un tableau lisible.
+le coût du découpage, pas un gain. Par défaut, le modèle et le lot sont ceux de la recette miniature
+(`MINIATURE_BART`, `MINIATURE_TRAIN`) et l'allocateur est réglé (`tune_cpu_allocator`) comme dans l'entraînement ;
+`--no-tune-malloc` montre le coût des fautes de page sans ce réglage. On note le temps écoulé et le temps processeur
+(tous les fils) par pas : sur une machine partagée, seul le second est fiable. Imprime une ligne JSON par
+configuration puis un tableau lisible.
 """
 import argparse
 import json

@@ -364,7 +364,7 @@ def decay_mask(params, rule: str = "seed"):
 # %% ../nbs/06_entrainement.ipynb 75
 @dataclasses.dataclass(frozen=True)
 class TrainConfig(HubConfig):
-    "Réglages d'un entraînement de DalleBart (valeurs par défaut : l'entraînement miniature)."
+    "Réglages d'un entraînement de DalleBart (défauts génériques ; la recette miniature est `MINIATURE_TRAIN`)."
     seed: int = 0  # graine : initialisation, ordre des données, dropout, légendes vidées
     steps: int = 3000  # pas d'entraînement (micro-lots vus)
     batch_size: int = 64  # micro-lot global, divisible par le nombre d'appareils
@@ -445,7 +445,7 @@ def train_step(state: TrainState, batch: dict, module: DalleBartModule, tx: opta
     loss, grads = jax.value_and_grad(loss_fn)(state.params, batch, module, key, label_smoothing)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    return state.replace(step=state.step + 1, params=params, opt_state=opt_state), {"loss": loss, "grad_norm": optax.global_norm(grads)}
+    return state.replace(step=state.step + 1, params=params, opt_state=opt_state), {"loss": loss, "grad_norm": optax.tree.norm(grads)}
 
 # %% ../nbs/06_entrainement.ipynb 87
 def eval_step(params, batch: dict, module: DalleBartModule) -> tuple[jax.Array, jax.Array]:
@@ -757,10 +757,10 @@ def checker_eval(codes, descs, decode, batch_size: int = 256) -> dict:
     return {"rate": float(ok.mean()), "verdicts": ok, "images": imgs}
 
 # %% ../nbs/06_entrainement.ipynb 138
-MINIATURE_BART = {"vocab_size": 512, "text_length": 32, "d_model": 128, "layers": 2, "heads": 4, "ffn_dim": 512,
-                  "dropout": 0.1}  # dimensions du DalleBart miniature (vocab_size : plafond du BPE)
-MINIATURE_TRAIN = TrainConfig(steps=1500, batch_size=64, learning_rate=0.05, warmup_steps=100, log_every=50,
-                              eval_every=250, checkpoint_every=500)  # recette du DalleBart miniature livré
+MINIATURE_BART = {"vocab_size": 512, "text_length": 24, "d_model": 64, "layers": 2, "heads": 4, "ffn_dim": 256,
+                  "dropout": 0.0}  # dimensions du DalleBart miniature (vocab_size : plafond du BPE)
+MINIATURE_TRAIN = TrainConfig(steps=4400, batch_size=32, learning_rate=0.05, warmup_steps=100, decay="linear", log_every=100,
+                              eval_every=550, checkpoint_every=1100)  # recette du DalleBart miniature livré
 
 # %% ../nbs/06_entrainement.ipynb 141
 def _tokenizer_for(out: Path, tokenizer, captions, vocab_size: int, text_length: int) -> TextTokenizer:
@@ -773,8 +773,8 @@ def _tokenizer_for(out: Path, tokenizer, captions, vocab_size: int, text_length:
 
 
 def train_from_folder(data, out, cfg: TrainConfig, image_vocab_size: int, image_length: int = GRID * GRID, tokenizer=None,
-                      vocab_size: int = 512, text_length: int = 32, d_model: int = 128, layers: int = 2, heads: int = 4,
-                      ffn_dim: int = 512, dropout: float = 0.1, stream: bool = False, skip_corrupt: bool = False,
+                      vocab_size: int = 512, text_length: int = 24, d_model: int = 64, layers: int = 2, heads: int = 4,
+                      ffn_dim: int = 256, dropout: float = 0.0, stream: bool = False, skip_corrupt: bool = False,
                       progress: bool = True) -> Trainer:
     "Fragments `data/train` (+ `data/validation`) → DalleBart miniature entraîné (ou repris) dans `out` ; modèle final dans `out/bart`."
     out, check = Path(out), dict(image_vocab_size=image_vocab_size, image_length=image_length, skip_corrupt=skip_corrupt)
@@ -788,10 +788,11 @@ def train_from_folder(data, out, cfg: TrainConfig, image_vocab_size: int, image_
     return train(config, cfg, tok, train_data, eval_data, out, progress=progress)
 
 # %% ../nbs/06_entrainement.ipynb 143
-def _dataclass_args(ap: argparse.ArgumentParser, cls):
-    "Une option `--nom-du-champ` par champ de la dataclass `cls`, du type et avec la valeur par défaut du champ."
-    for f in dataclasses.fields(cls):
-        ap.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default, help=f"(défaut : {f.default})")
+def _dataclass_args(ap: argparse.ArgumentParser, defaults):
+    "Une option `--nom-du-champ` par champ de la dataclass `defaults`, du type et avec la valeur de ce champ dans `defaults`."
+    for f in dataclasses.fields(defaults):
+        v = getattr(defaults, f.name)
+        ap.add_argument("--" + f.name.replace("_", "-"), type=type(v), default=v, help=f"(défaut : {v})")
 
 
 def write_synthetic(folder, n_train: int = 2000, n_validation: int = 200, n_heldout: int = 200, seed: int = 0,
@@ -821,10 +822,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--image-vocab-size", type=int, required=True); b.add_argument("--image-length", type=int, default=GRID * GRID)
     for k, v in MODEL_ARGS.items(): b.add_argument("--" + k.replace("_", "-"), type=type(v), default=v, help=f"(défaut : {v})")
     for flag in ("--stream", "--skip-corrupt", "--no-progress"): b.add_argument(flag, action="store_true")
-    _dataclass_args(b, TrainConfig)
+    _dataclass_args(b, MINIATURE_TRAIN)
     m = sub.add_parser("miniature", help="toute la piste miniature : formes → VQGAN → codes → BART (+ CLIP)")
     m.add_argument("--out", required=True); m.add_argument("--seed", type=int, default=0)
     m.add_argument("--vqgan", help="dossier d'un VQGAN déjà entraîné (sinon : entraîné ici)")
+    for k, v in (("n_train", 20_000), ("n_validation", 1_000), ("n_heldout", 1_000)): m.add_argument("--" + k.replace("_", "-"), type=int, default=v)
     for flag in ("--no-clip", "--no-progress"): m.add_argument(flag, action="store_true")
     return ap
 
@@ -840,13 +842,14 @@ def main(argv=None) -> int:
             t = train_from_folder(a.data, a.out, cfg, a.image_vocab_size, a.image_length, a.tokenizer, **{k: getattr(a, k) for k in MODEL_ARGS},
                                   stream=a.stream, skip_corrupt=a.skip_corrupt, progress=not a.no_progress)
             print(json.dumps({"out": str(t.out / "bart"), "start": t.start, "steps": int(t.state.step), "last": t.log.rows[-1]}))
-        else: print(json.dumps(train_miniature(a.seed, a.out, a.vqgan, clip=not a.no_clip, progress=not a.no_progress)))
+        else: print(json.dumps(train_miniature(a.seed, a.out, a.vqgan, clip=not a.no_clip, progress=not a.no_progress, n_train=a.n_train,
+                                               n_validation=a.n_validation, n_heldout=a.n_heldout)))
     except (DataError, CheckpointError, ValueError, NotImplementedError) as e:
         print(f"dalle-mini-nb-train : erreur : {e}", file=sys.stderr)
         return 2
     return 0
 
-# %% ../nbs/06_entrainement.ipynb 146
+# %% ../nbs/06_entrainement.ipynb 147
 def run_gaps(out_a, out_b) -> dict:
     "Écarts max entre deux entraînements (dossiers de sortie) : pertes du journal et paramètres finaux (k_proj/bias à part)."
     from dalle_mini_nb.hub import read_params
@@ -860,7 +863,7 @@ def run_gaps(out_a, out_b) -> dict:
             "params": max(v for k, v in gap.items() if not k.endswith("k_proj/bias")),
             "k_proj_bias": max([v for k, v in gap.items() if k.endswith("k_proj/bias")], default=0.0)}
 
-# %% ../nbs/06_entrainement.ipynb 150
+# %% ../nbs/06_entrainement.ipynb 151
 def _stage(module: str, name: str):
     "La fonction `name` du module `dalle_mini_nb.<module>`, ou une erreur claire si cette étape n'existe pas encore."
     import importlib
@@ -908,6 +911,6 @@ def train_miniature(seed: int = 0, out="miniature", vqgan=None, clip: bool = Tru
     (out / "miniature.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return summary
 
-# %% ../nbs/06_entrainement.ipynb 171
+# %% ../nbs/06_entrainement.ipynb 173
 #|eval: false
 if __name__ == "__main__" and "ipykernel" not in sys.modules: sys.exit(main())  # python -m dalle_mini_nb.train …

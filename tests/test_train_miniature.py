@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "JAX_PLATFORMS": "cpu"}
-HAS_STAGES = importlib.util.find_spec("dalle_mini_nb.encoding") is not None
+HAS_ENCODING = importlib.util.find_spec("dalle_mini_nb.encoding") is not None
+HAS_VQGAN_TRAIN = importlib.util.find_spec("dalle_mini_nb.vqgan_train") is not None
 
 
 def tiny_kwargs(vq):
@@ -32,18 +33,19 @@ def random_vqgan(tmp_path_factory):
     return folder
 
 
-@pytest.mark.skipif(HAS_STAGES, reason="l'étape d'encodage existe : le parcours complet est testé plus bas")
-def test_missing_stage_fails_before_any_work(tmp_path, random_vqgan):
+@pytest.mark.skipif(HAS_VQGAN_TRAIN, reason="l'étape VQGAN (notebook 02) existe")
+def test_missing_stage_fails_before_any_work(tmp_path):
     from dalle_mini_nb.train import train_miniature
-    with pytest.raises(NotImplementedError, match="étape indisponible : dalle_mini_nb.encoding.encode_formes"):
-        train_miniature(0, tmp_path / "m", vqgan=random_vqgan)
-    assert not (tmp_path / "m").exists()
-    r = subprocess.run([sys.executable, "-m", "dalle_mini_nb.train", "miniature", "--out", str(tmp_path / "c"), "--vqgan",
-                        str(random_vqgan), "--no-progress"], env=ENV, capture_output=True, text=True, timeout=300)
+    with pytest.raises(NotImplementedError, match="étape indisponible : dalle_mini_nb.vqgan_train.train_miniature"):
+        train_miniature(0, tmp_path / "m")
+    assert not (tmp_path / "m").exists()  # rien commencé
+    r = subprocess.run([sys.executable, "-m", "dalle_mini_nb.train", "miniature", "--out", str(tmp_path / "c"), "--no-progress"],
+                       env=ENV, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "étape indisponible" in r.stderr, r.stderr[-2000:]
+    assert not (tmp_path / "c").exists()
 
 
-@pytest.mark.skipif(not HAS_STAGES, reason="dalle_mini_nb.encoding (notebook 03) pas encore là")
+@pytest.mark.skipif(not HAS_ENCODING, reason="dalle_mini_nb.encoding (notebook 03) pas encore là")
 def test_same_seed_same_weights(tmp_path, random_vqgan):
     from dalle_mini_nb.train import train_miniature
     a = train_miniature(0, tmp_path / "a", **tiny_kwargs(random_vqgan))

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "JAX_PLATFORMS": "cpu"}
-TINY = ["--image-vocab-size", "91", "--d-model", "32", "--layers", "1", "--heads", "2", "--ffn-dim", "64", "--vocab-size", "300",
+TINY = ["--image-vocab-size", "91", "--d-model", "32", "--layers", "1", "--heads", "2", "--ffn-dim", "64", "--vocab-size", "300", "--decay", "constant",
         "--batch-size", "16", "--learning-rate", "0.01", "--warmup-steps", "20", "--log-every", "10", "--eval-every", "100",
         "--checkpoint-every", "40", "--keep-checkpoints", "2", "--no-progress"]
 STEPS = 200
