@@ -33,9 +33,6 @@ from PIL import Image
 from dalle_mini_nb.app import BackendError, generate_remote, image_from_base64
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 MAX_N, MAX_QUEUE = 16, 8  # bornes données au backend du test
 TIMEOUT_MS = 120_000
 
@@ -305,16 +302,6 @@ def ui(request, tmp_path_factory, env):
         yield request.param, url
     finally:
         stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists(): pytest.skip("/usr/bin/chromium absent (`make test` l'installe : `make chromium`)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 VISIBLE = "() => [...document.querySelectorAll('#gallery img')].filter(i => i.complete && i.naturalWidth > 0).length"

@@ -31,9 +31,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 import colab  # noqa: E402
 import docs  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 NOTEBOOKS = docs.notebooks()  # index d'abord, puis nbs/*.ipynb dans l'ordre (sauf `_*`)
 PAGES = [docs.page_name(p) for p in NOTEBOOKS]
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
@@ -121,16 +118,6 @@ def server(built):
     yield f"http://127.0.0.1:{srv.server_address[1]}/"
     srv.shutdown()
     srv.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists(): pytest.skip("/usr/bin/chromium absent (`make test` l'installe : `make chromium`)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,6 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 NOTEBOOK = "from dalle_mini_nb.widgets import generator\ngenerator()"
 TIMEOUT_MS = 150_000  # chargement de JAX, des poids, et première compilation dans le noyau de Voilà
 VISIBLE_IMAGES = """() => [...document.querySelectorAll('.dalle-gallery img')]
@@ -65,16 +62,6 @@ def voila(tmp_path_factory):
         proc.terminate()
         try: proc.wait(15)
         except subprocess.TimeoutExpired: proc.kill(); proc.wait(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists(): pytest.skip("/usr/bin/chromium absent (`make test` l'installe : `make chromium`)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_generator_in_browser(voila, browser):
