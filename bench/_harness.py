@@ -22,7 +22,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 MAIN_PY = sys.executable  # le python du projet (celui qui lance l'orchestrateur)
-BASELINE_PY = os.environ.get("BENCH_BASELINE_PY", "/work/benchenv/bin/python")  # venv de la référence
+BASELINE_PY = os.environ.get("BENCH_BASELINE_PY", os.path.join(REPO, ".benchenv", "bin", "python"))  # venv de la référence
 
 
 def load_avg() -> float:

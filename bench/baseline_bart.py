@@ -2,7 +2,7 @@
 
 Lancé par `bench/generate.py` et `bench/end_to_end.py` dans le venv de référence (voir `bench/README.md`) :
 
-    /work/benchenv/bin/python bench/baseline_bart.py --batch 8 --dtype float32
+    .benchenv/bin/python bench/baseline_bart.py --batch 8 --dtype float32
 
 C'est le chemin d'inférence d'origine de DALL·E mini (sa classe hérite de celle-ci) : un BART aux formes
 v0 (D = 1024, 12 + 12 couches, 16 têtes, MLP 4096, vocabulaire 16 385, jeton de départ 16 384), une tête
