@@ -25,9 +25,10 @@ CONFIG_NAME = "config.json"  # nom du fichier de configuration sur le hub
 WEIGHTS_NAME = "flax_model.msgpack"  # nom du fichier de poids Flax sur le hub
 
 # %% auto 0
-__all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'ModelNotFoundError', 'CheckpointError', 'is_offline', 'is_hub_name', 'resolve',
-           'fake_hub_cache', 'read_config', 'write_config', 'read_params', 'write_params', 'flat', 'tree_problems',
-           'cast_params', 'load_params', 'HubConfig', 'Pretrained', 'weights_dir', 'miniature_path']
+__all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'REFERENCE_ENV', 'ModelNotFoundError', 'CheckpointError', 'is_offline', 'is_hub_name',
+           'resolve', 'fake_hub_cache', 'read_config', 'write_config', 'read_params', 'write_params', 'flat',
+           'tree_problems', 'cast_params', 'load_params', 'HubConfig', 'Pretrained', 'weights_dir', 'miniature_path',
+           'reference_dir']
 
 # %% ../nbs/00b_hub.ipynb 7
 class ModelNotFoundError(FileNotFoundError):
@@ -255,3 +256,19 @@ def weights_dir() -> Path:
 def miniature_path(model: str) -> Path:
     "Dossier des poids miniatures livrés pour `model` (`vqgan`, `bart`, `clip`, …)."
     return weights_dir() / "miniature" / model
+
+# %% ../nbs/00b_hub.ipynb 45
+REFERENCE_ENV = "DALLE_MINI_NB_REFERENCE"  # variable d'environnement : dossier des fixtures de référence
+
+
+def reference_dir(start=None) -> Path:
+    "Dossier des fixtures : `$DALLE_MINI_NB_REFERENCE`, sinon `shared/reference` à côté du dépôt qui contient `start` (ou le dossier courant)."
+    if os.environ.get(REFERENCE_ENV):
+        p = Path(os.environ[REFERENCE_ENV])
+        if not p.is_dir(): raise FileNotFoundError(f"{REFERENCE_ENV} = {p} : ce dossier n'existe pas")
+        return p
+    here = Path(start or Path.cwd()).resolve()
+    root = next((d for d in (here, *here.parents) if (d / "settings.ini").is_file()), None)  # racine du dépôt
+    if root is not None and (root.parent / "shared" / "reference").is_dir(): return root.parent / "shared" / "reference"
+    raise FileNotFoundError(f"fixtures de référence introuvables : ni {REFERENCE_ENV}, ni shared/reference à côté du dépôt"
+                            + (f" ({root.parent})" if root is not None else f" (pas de settings.ini au-dessus de {here})"))

@@ -84,3 +84,23 @@ def test_corrupt_shard_error_or_recorded_skip(data, tmp_path):
     report = json.loads((tmp_path / "b" / "data_report.json").read_text())
     assert [s["file"].endswith("part-00009.parquet") for s in report["train"]["skipped_files"]] == [True]  # saut noté
     assert report["train"]["rows"] == 320
+
+
+def test_codes_outside_vocab_and_odd_captions(tmp_path):
+    "Codes hors du vocabulaire : erreur qui nomme le fichier et les lignes. Légendes vides ou trop longues : gardées et comptées."
+    import numpy as np
+    from dalle_mini_nb.train import write_shards
+    rng = np.random.default_rng(0)
+    caps = ["un cercle rouge"] * 60 + [""] * 3 + ["un très grand carré bleu en haut à gauche " * 6]
+    codes = rng.integers(0, 91, (64, 64))
+    write_shards(tmp_path / "ok" / "train", caps, codes, rows_per_shard=32)
+    r = subprocess.run(bart(tmp_path / "ok", tmp_path / "run", steps=4, extra=("--blank-caption-prob", "0")), env=ENV, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((tmp_path / "run" / "data_report.json").read_text())["train"]["empty_captions"] == 3
+    rows = [json.loads(l) for l in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert sum(r.get("truncated", 0) for r in rows if r["kind"] == "train") >= 1  # la légende trop longue, coupée et comptée
+    bad = codes.copy(); bad[40, 5] = 91  # hors de [0, 91)
+    write_shards(tmp_path / "bad" / "train", caps, bad, rows_per_shard=32)
+    r = subprocess.run(bart(tmp_path / "bad", tmp_path / "run_bad", steps=4), env=ENV, capture_output=True, text=True)
+    assert r.returncode == 2 and "part-00001.parquet : codes hors du vocabulaire [0, 91) aux lignes [8]" in r.stderr, r.stderr
+    assert not (tmp_path / "run_bad" / "checkpoints").exists()  # rien commencé
