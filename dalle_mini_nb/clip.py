@@ -33,7 +33,7 @@ __all__ = ['ACTIVATIONS', 'OPENAI_CLIP_MEAN', 'OPENAI_CLIP_STD', 'HUB_TOKENIZER_
            'l2_normalize', 'CLIPModule', 'CLIP', 'shortest_side_size', 'clip_resize_crop', 'normalize_pixels',
            'preprocess', 'preprocess_batch', 'load_tokenizer', 'embed_texts', 'embed_images', 'Ranking', 'scores',
            'rank', 'clip_loss', 'make_optimizer', 'make_train_step', 'train_clip', 'sample_distractors',
-           'retrieval_accuracy', 'plot_similarity', 'train_miniature', 'formes_distractors']
+           'retrieval_accuracy', 'plot_similarity', 'train_miniature', 'near_miss_captions', 'formes_distractors']
 
 # %% ../nbs/08_clip.ipynb 7
 @dataclasses.dataclass(frozen=True)
@@ -482,12 +482,13 @@ MAX_LOGIT_SCALE = math.log(100.0)  # borne de CLIP : température exp(logit_scal
 
 
 def clip_loss(logits_per_text, same=None):
-    "InfoNCE symétrique sur des scores `(B, B)` ; `same` `(B, B)` booléen marque les paires qui vont ensemble."
-    B = logits_per_text.shape[0]
-    if logits_per_text.shape != (B, B): raise ValueError(f"clip_loss : il faut autant de textes que d'images, reçu {logits_per_text.shape}")
-    t = jnp.eye(B) if same is None else jnp.asarray(same, jnp.float32)
-    t = t / t.sum(axis=1, keepdims=True)  # cible de chaque ligne : une distribution
-    return (optax.softmax_cross_entropy(logits_per_text, t).mean() + optax.softmax_cross_entropy(logits_per_text.T, t.T).mean()) / 2
+    "InfoNCE symétrique sur des scores `(T, B)`, `T ≥ B` : textes 0…B−1 ↔ images, les suivants sont des négatifs ; `same` `(T, B)` marque les paires justes."
+    T, B = logits_per_text.shape
+    if T < B: raise ValueError(f"clip_loss : il faut au moins autant de textes que d'images, reçu {logits_per_text.shape}")
+    t = jnp.eye(T, B) if same is None else jnp.asarray(same, jnp.float32)  # (T, B)
+    rows = t[:B] / t[:B].sum(axis=1, keepdims=True)  # texte → image : les B légendes du lot, cible répartie
+    cols = t.T / t.T.sum(axis=1, keepdims=True)  # image → texte : parmi les T textes, négatifs compris  (B, T)
+    return (optax.softmax_cross_entropy(logits_per_text[:B], rows).mean() + optax.softmax_cross_entropy(logits_per_text.T, cols).mean()) / 2
 
 # %% ../nbs/08_clip.ipynb 86
 def make_optimizer(lr: float, steps: int, warmup: int, weight_decay: float = 0.1):
@@ -498,7 +499,7 @@ def make_optimizer(lr: float, steps: int, warmup: int, weight_decay: float = 0.1
 
 
 def make_train_step(config: CLIPConfig, tx):
-    "Pas d'entraînement compilé : `(params, état, ids, masque, images uint8, same)` → `(params, état, perte)`."
+    "Pas compilé : `(params, état, ids (T, L), masque, images uint8 (B, …), same (T, B))` → `(params, état, perte)`."
     module, size = CLIPModule(config), config.vision_config.image_size
 
     def loss_fn(params, ids, mask, images, same):
@@ -531,20 +532,25 @@ def _batches(key, n: int, batch_size: int):
 
 
 def train_clip(clip: CLIP, tokenizer, images, captions, key, steps: int = 1000, batch_size: int = 128, lr: float = 1e-3,
-               warmup: int = 100, weight_decay: float = 0.1, progress: bool = True):
-    "Entraîne `clip` sur (images uint8 `(N, S, S, 3)`, légendes) ; renvoie `(CLIP entraîné, historique)`."
+               warmup: int = 100, weight_decay: float = 0.1, progress: bool = True, negatives=None):
+    "Entraîne `clip` sur (images uint8 `(N, S, S, 3)`, légendes [, `negatives` : une légende fausse par image]) ; renvoie `(CLIP, historique)`."
     from tqdm.auto import tqdm
     images = np.asarray(images); _check_pairs(images, captions, clip.config.vision_config.image_size)
+    if negatives is not None and len(negatives) != len(captions):
+        raise ValueError(f"{len(negatives)} négatifs pour {len(captions)} légendes : il en faut un par image")
     batch_size = min(batch_size, len(images))
-    enc = tokenizer(list(captions), max_length=clip.config.text_config.max_position_embeddings)
+    texts = list(captions) + list(negatives or [])  # (N [+ N],) : les négatifs à la suite
+    enc = tokenizer(texts, max_length=clip.config.text_config.max_position_embeddings)
     L = int(enc["attention_mask"].sum(1).max())  # colonnes utiles : on retire le remplissage commun
     ids, am = enc["input_ids"][:, :L], enc["attention_mask"][:, :L]
-    cid = np.unique(np.asarray(captions), return_inverse=True)[1]  # même légende → même identifiant
+    tid = np.unique(np.asarray(texts), return_inverse=True)[1]  # même texte → même identifiant
+    n, cid = len(captions), tid[:len(captions)]
     tx = make_optimizer(lr, steps, warmup, weight_decay); step = make_train_step(clip.config, tx)
     params, t0, c0, losses, scales = clip.params, time.time(), time.process_time(), [], []
     opt_state = tx.init(params)
     for s, idx in zip(tqdm(range(steps), disable=not progress, desc="CLIP"), _batches(key, len(images), batch_size)):
-        params, opt_state, loss = step(params, opt_state, ids[idx], am[idx], images[idx], cid[idx, None] == cid[None, idx])
+        rows = idx if negatives is None else np.concatenate([idx, n + idx])  # (T,) textes du lot : B, ou B + B négatifs
+        params, opt_state, loss = step(params, opt_state, ids[rows], am[rows], images[idx], tid[rows, None] == cid[None, idx])
         losses.append(loss); scales.append(params["logit_scale"])
     hist = {"loss": np.asarray(jnp.stack(losses)), "temperature": np.exp(np.asarray(jnp.stack(scales))),
             "seconds": time.time() - t0, "cpu_seconds": time.process_time() - c0}  # temps réel, temps CPU du processus
@@ -596,7 +602,8 @@ def plot_similarity(clip: CLIP, tokenizer, images, captions, title: str = "", dp
     return fig
 
 # %% ../nbs/08_clip.ipynb 107
-MINIATURE_RECIPE = dict(n_train=20_000, vocab_size=400, steps=650, batch_size=128, lr=2e-3, warmup=65)  # recette du CLIP livré
+MINIATURE_RECIPE = dict(n_train=20_000, vocab_size=400, steps=1500, batch_size=128, lr=2e-3, warmup=150,
+                        hard_negatives=True)  # recette du CLIP livré
 
 
 def train_miniature(seed: int = 0, folder=None, progress: bool = True, **recipe):
@@ -604,12 +611,13 @@ def train_miniature(seed: int = 0, folder=None, progress: bool = True, **recipe)
     from dalle_mini_nb.formes import formes_arrays, formes_dataset
     r = {**MINIATURE_RECIPE, **recipe}
     t0 = time.time()
-    imgs, caps, _ = formes_arrays(formes_dataset(seed, n_train=r["n_train"], n_validation=0, n_heldout=0)["train"])
+    imgs, caps, descs = formes_arrays(formes_dataset(seed, n_train=r["n_train"], n_validation=0, n_heldout=0)["train"])
+    negs = near_miss_captions(imgs, descs, seed) if r["hard_negatives"] else None  # une légende voisine fausse par image
     tok = train_bpe(caps, r["vocab_size"], max_length=miniature().text_config.max_position_embeddings)
     key_init, key_train = jax.random.split(jax.random.PRNGKey(seed))
     clip0 = CLIP.random(miniature(tok.vocab_size), key_init)
     clip, hist = train_clip(clip0, tok, imgs, caps, key_train, steps=r["steps"], batch_size=r["batch_size"], lr=r["lr"],
-                            warmup=r["warmup"], progress=progress)
+                            warmup=r["warmup"], progress=progress, negatives=negs)
     if folder is not None: clip.save_pretrained(folder); tok.save_pretrained(folder)
     return clip, tok, hist | {"data_seconds": time.time() - t0 - hist["seconds"]}
 
@@ -624,6 +632,13 @@ def _near_misses(desc, found, rng, k: int, tries: int = 300) -> list[str]:
         if len(out) == k: return out
     raise ValueError(f"seulement {len(out)} légendes voisines distinctes pour {desc}")
 
+
+
+def near_miss_captions(images, descriptions, seed: int = 0) -> list[str]:
+    "Une légende voisine par image (un attribut changé), vérifiée fausse pour elle : les négatifs difficiles de l'entraînement."
+    from dalle_mini_nb import formes
+    rng = np.random.default_rng([seed, 3])
+    return [_near_misses(d, formes.find_shapes(i), rng, 1)[0] for i, d in zip(images, descriptions)]
 
 def formes_distractors(images, captions, descriptions, n_distractors: int = 8, seed: int = 0, near: bool = False) -> list[list[str]]:
     "Distracteurs vérifiés faux par le checker de *formes* : légendes d'autres images, ou voisines si `near`."

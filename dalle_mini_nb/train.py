@@ -35,16 +35,16 @@ from .text import TextTokenizer, normalize_text, train_bpe
 
 # %% auto 0
 __all__ = ['PALETTE', 'GRID', 'FAKE_VOCAB', 'CAPTION_COLUMN', 'CODES_COLUMN', 'SEED_NO_DECAY_NORMS', 'RESUME_FREE', 'BATCH_KEYS',
-           'MINIATURE_BART', 'MINIATURE_TRAIN', 'MODEL_ARGS', 'tune_cpu_allocator', 'fake_codes', 'fake_decode',
-           'DataError', 'check_codes', 'read_shard', 'write_shards', 'shard_files', 'CodesData', 'epoch_order',
-           'load_codes', 'parquet_rows', 'StreamingCodes', 'steps_per_epoch', 'batch_stream', 'shift_tokens_right',
-           'blank_mask', 'caption_lengths', 'encode_captions', 'make_batch', 'token_losses', 'cross_entropy',
-           'unigram_baseline', 'lr_schedule', 'decay_mask', 'TrainConfig', 'make_optimizer', 'TrainState', 'init_state',
-           'loss_fn', 'train_step', 'eval_step', 'data_mesh', 'replicate', 'shard_batch', 'compile_train_step',
-           'compile_eval_step', 'checkpoint_manager', 'save_checkpoint', 'config_changes', 'restore_checkpoint',
-           'read_metrics', 'MetricsLog', 'padded_batches', 'eval_loss', 'tokenizer_digest', 'Trainer', 'train',
-           'plot_metrics', 'sample_codes', 'checker_eval', 'train_from_folder', 'write_synthetic', 'main', 'run_gaps',
-           'train_miniature']
+           'MINIATURE_BART', 'MINIATURE_TRAIN', 'MINIATURE_N_TRAIN', 'QUICK_TRAIN', 'MODEL_ARGS', 'tune_cpu_allocator',
+           'fake_codes', 'fake_decode', 'DataError', 'check_codes', 'read_shard', 'write_shards', 'shard_files',
+           'CodesData', 'epoch_order', 'load_codes', 'parquet_rows', 'StreamingCodes', 'steps_per_epoch',
+           'batch_stream', 'shift_tokens_right', 'blank_mask', 'caption_lengths', 'encode_captions', 'make_batch',
+           'token_losses', 'cross_entropy', 'unigram_baseline', 'lr_schedule', 'decay_mask', 'TrainConfig',
+           'make_optimizer', 'TrainState', 'init_state', 'loss_fn', 'train_step', 'eval_step', 'data_mesh', 'replicate',
+           'shard_batch', 'compile_train_step', 'compile_eval_step', 'checkpoint_manager', 'save_checkpoint',
+           'config_changes', 'restore_checkpoint', 'read_metrics', 'MetricsLog', 'padded_batches', 'eval_loss',
+           'tokenizer_digest', 'Trainer', 'train', 'plot_metrics', 'sample_codes', 'checker_eval', 'train_from_folder',
+           'write_synthetic', 'main', 'run_gaps', 'train_miniature']
 
 # %% ../nbs/06_entrainement.ipynb 7
 def tune_cpu_allocator() -> bool:
@@ -757,10 +757,12 @@ def checker_eval(codes, descs, decode, batch_size: int = 256) -> dict:
     return {"rate": float(ok.mean()), "verdicts": ok, "images": imgs}
 
 # %% ../nbs/06_entrainement.ipynb 138
-MINIATURE_BART = {"vocab_size": 512, "text_length": 24, "d_model": 64, "layers": 2, "heads": 4, "ffn_dim": 256,
+MINIATURE_BART = {"vocab_size": 512, "text_length": 24, "d_model": 128, "layers": 2, "heads": 4, "ffn_dim": 512,
                   "dropout": 0.0}  # dimensions du DalleBart miniature (vocab_size : plafond du BPE)
-MINIATURE_TRAIN = TrainConfig(steps=4400, batch_size=32, learning_rate=0.05, warmup_steps=100, decay="linear", log_every=100,
-                              eval_every=550, checkpoint_every=1100)  # recette du DalleBart miniature livré
+MINIATURE_TRAIN = TrainConfig(steps=12_000, batch_size=32, learning_rate=0.05, warmup_steps=100, decay="linear", log_every=100,
+                              eval_every=2000, checkpoint_every=2000)  # recette du DalleBart miniature livré
+MINIATURE_N_TRAIN = 40_000  # images de formes encodées pour l'entraîner
+QUICK_TRAIN = dataclasses.replace(MINIATURE_TRAIN, steps=2500, eval_every=500, checkpoint_every=0)  # la démonstration du notebook
 
 # %% ../nbs/06_entrainement.ipynb 141
 def _tokenizer_for(out: Path, tokenizer, captions, vocab_size: int, text_length: int) -> TextTokenizer:
@@ -773,8 +775,8 @@ def _tokenizer_for(out: Path, tokenizer, captions, vocab_size: int, text_length:
 
 
 def train_from_folder(data, out, cfg: TrainConfig, image_vocab_size: int, image_length: int = GRID * GRID, tokenizer=None,
-                      vocab_size: int = 512, text_length: int = 24, d_model: int = 64, layers: int = 2, heads: int = 4,
-                      ffn_dim: int = 256, dropout: float = 0.0, stream: bool = False, skip_corrupt: bool = False,
+                      vocab_size: int = 512, text_length: int = 24, d_model: int = 128, layers: int = 2, heads: int = 4,
+                      ffn_dim: int = 512, dropout: float = 0.0, stream: bool = False, skip_corrupt: bool = False,
                       progress: bool = True) -> Trainer:
     "Fragments `data/train` (+ `data/validation`) → DalleBart miniature entraîné (ou repris) dans `out` ; modèle final dans `out/bart`."
     out, check = Path(out), dict(image_vocab_size=image_vocab_size, image_length=image_length, skip_corrupt=skip_corrupt)
@@ -826,7 +828,7 @@ def _parser() -> argparse.ArgumentParser:
     m = sub.add_parser("miniature", help="toute la piste miniature : formes → VQGAN → codes → BART (+ CLIP)")
     m.add_argument("--out", required=True); m.add_argument("--seed", type=int, default=0)
     m.add_argument("--vqgan", help="dossier d'un VQGAN déjà entraîné (sinon : entraîné ici)")
-    for k, v in (("n_train", 20_000), ("n_validation", 1_000), ("n_heldout", 1_000)): m.add_argument("--" + k.replace("_", "-"), type=int, default=v)
+    for k, v in (("n_train", MINIATURE_N_TRAIN), ("n_validation", 1_000), ("n_heldout", 1_000)): m.add_argument("--" + k.replace("_", "-"), type=int, default=v)
     for flag in ("--no-clip", "--no-progress"): m.add_argument(flag, action="store_true")
     return ap
 
@@ -889,7 +891,7 @@ def _timed(times: dict, name: str, fn, *args, **kw):
 
 
 def train_miniature(seed: int = 0, out="miniature", vqgan=None, clip: bool = True, progress: bool = True,
-                    n_train: int = 20_000, n_validation: int = 1_000, n_heldout: int = 1_000, bart_cfg: TrainConfig | None = None,
+                    n_train: int = MINIATURE_N_TRAIN, n_validation: int = 1_000, n_heldout: int = 1_000, bart_cfg: TrainConfig | None = None,
                     bart_model: dict | None = None, clip_recipe: dict | None = None) -> dict:
     "Piste miniature depuis `seed` : formes → VQGAN (ou le dossier `vqgan`) → codes → BPE + BART (+ CLIP) dans `out/` ; rend le bilan."
     from dalle_mini_nb.vqgan import VQGAN

@@ -24,9 +24,9 @@ from . import formes
 from .vqgan import VQGAN, VQGANConfig, VQGANModule, vq_losses
 
 # %% auto 0
-__all__ = ['QUICK_STEPS', 'VQTrainConfig', 'codebook', 'with_codebook', 'vq_loss', 'ema_codebook', 'restart_dead', 'perplexity',
-           'VQTrainState', 'lr_schedule', 'make_optimizer', 'train_step', 'compile_step', 'init_state', 'train_vqgan',
-           'reconstruct', 'evaluate', 'plot_history', 'train_miniature']
+__all__ = ['QUICK_STEPS', 'STEP_FREE', 'VQTrainConfig', 'codebook', 'with_codebook', 'vq_loss', 'ema_codebook', 'restart_dead',
+           'perplexity', 'VQTrainState', 'lr_schedule', 'make_optimizer', 'train_step', 'compile_step', 'init_state',
+           'train_vqgan', 'reconstruct', 'evaluate', 'plot_history', 'train_miniature']
 
 # %% ../nbs/02_vqgan_entrainement.ipynb 7
 @dataclasses.dataclass(frozen=True)
@@ -132,17 +132,29 @@ def train_step(state: VQTrainState, images, module: VQGANModule, opt, tc: VQTrai
     return VQTrainState(with_codebook(params, e), opt_state, counts, sums, key, state.step + 1), metrics
 
 
-@functools.lru_cache(maxsize=8)
+STEP_FREE = ("seed", "log_every")  # réglages sans effet sur le pas compilé (la graine vit dans l'état)
+
+
 def compile_step(config: VQGANConfig, tc: VQTrainConfig):
-    "Le pas compilé pour (config, recette), état donné (mis à jour en place) ; gardé en cache : une compilation par recette."
+    "Le pas compilé pour (config, recette), état donné (mis à jour en place) ; une compilation par recette, graine et journal exceptés."
+    return _compiled_step(config, dataclasses.replace(tc, **{k: getattr(VQTrainConfig(), k) for k in STEP_FREE}))
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled_step(config: VQGANConfig, tc: VQTrainConfig):
     module, opt = VQGANModule(config), make_optimizer(tc)
     return jax.jit(lambda s, x: train_step(s, x, module, opt, tc), donate_argnums=0)
 
 # %% ../nbs/02_vqgan_entrainement.ipynb 23
+@functools.partial(jax.jit, static_argnums=0)
+def _encode_latent(module: VQGANModule, params, x):
+    return module.apply({"params": params}, x, method="encode_latent")
+
+
 def init_state(config: VQGANConfig, tc: VQTrainConfig, images: np.ndarray, opt) -> VQTrainState:
     "État de départ : VQGAN aléatoire (graine `tc.seed`), dictionnaire tiré parmi les latents de `images` (N, 64, 64, 3) uint8."
     vq = VQGAN.create(config, jax.random.PRNGKey(tc.seed))
-    z = jax.jit(lambda p, x: vq.module.apply({"params": p}, x, method="encode_latent"))(vq.params, images[:128] / 255.0)
+    z = _encode_latent(vq.module, vq.params, images[:128] / 255.0)  # (128, h, w, E)
     z = np.asarray(z).reshape(-1, config.embed_dim)  # (128·h·w, E)
     rng = np.random.default_rng(tc.seed)
     e = jnp.asarray(z[rng.choice(len(z), config.n_embed, replace=len(z) < config.n_embed)])  # (K, E)

@@ -1,0 +1,84 @@
+"""Parcours miniature : chaque notebook exécuté de haut en bas avec ses réglages par défaut (pas ceux des tests).
+
+    python bench/walkthrough.py                              # tous les notebooks de nbs/, dans des copies
+    python bench/walkthrough.py 06_entrainement 09_pipeline  # seulement ceux-là
+    python bench/walkthrough.py 06_entrainement --inplace    # et garder les sorties dans nbs/ (puis nbdev_clean)
+
+C'est ce que fait un apprenant qui ouvre les notebooks dans l'ordre et lance « tout exécuter » :
+`IN_TEST` n'est pas défini, les cellules `#|slow` tournent. Chaque notebook s'exécute dans son
+propre noyau (`jupyter nbconvert --execute`), depuis `nbs/`, comme dans Jupyter. On note le temps
+écoulé et le temps processeur du noyau (tous ses fils) : sur une machine partagée, seul le second
+est fiable. Imprime une ligne JSON puis un tableau lisible ; s'arrête au premier échec (code 1).
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT / "nbs"
+
+
+def children_cpu() -> float:
+    "Temps processeur (utilisateur + système) des processus enfants terminés, en secondes."
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_notebook(path: Path, timeout: int) -> dict:
+    "Exécute `path` sur place dans un noyau neuf ; rend le temps écoulé, le temps processeur et le verdict."
+    bindir = Path(sys.executable).parent
+    jupyter = bindir / "jupyter" if (bindir / "jupyter").exists() else shutil.which("jupyter")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("IN_TEST", None)  # les réglages par défaut, pas ceux des tests
+    cmd = [str(jupyter), "nbconvert", "--to", "notebook", "--execute", "--inplace",
+           f"--ExecutePreprocessor.timeout={timeout}", str(path)]
+    t, c = time.perf_counter(), children_cpu()
+    r = subprocess.run(cmd, cwd=path.parent, env=env, capture_output=True, text=True)
+    out = {"seconds": round(time.perf_counter() - t, 1), "cpu_seconds": round(children_cpu() - c, 1), "ok": r.returncode == 0}
+    if r.returncode: out["error"] = "\n".join(r.stderr.strip().splitlines()[-15:])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebooks", nargs="*", help="noms (sans .ipynb) ; défaut : tous les notebooks numérotés, dans l'ordre")
+    ap.add_argument("--inplace", action="store_true", help="écrire les sorties dans nbs/ (nettoyées par nbdev_clean)")
+    ap.add_argument("--timeout", type=int, default=3600, help="limite par cellule, en secondes")
+    a = ap.parse_args()
+    names = a.notebooks or sorted(p.stem for p in NBS.glob("[0-9]*.ipynb"))
+    missing = [n for n in names if not (NBS / f"{n}.ipynb").is_file()]
+    if missing: sys.exit(f"notebooks introuvables dans nbs/ : {', '.join(missing)}")
+    rows = {}
+    for n in names:
+        src = NBS / f"{n}.ipynb"
+        if a.inplace: target = src
+        else:  # une copie à côté des originaux : mêmes chemins relatifs (../shared, fichiers voisins)
+            target = NBS / f".parcours-{n}.ipynb"; shutil.copy(src, target)
+        try:
+            rows[n] = run_notebook(target, a.timeout)
+        finally:
+            if not a.inplace: target.unlink(missing_ok=True)
+        if a.inplace and rows[n]["ok"]:
+            subprocess.run([str(Path(sys.executable).parent / "nbdev_clean"), "--fname", str(src)], check=True)
+        print(f"{n:28s} {rows[n]['seconds']:8.1f} s {rows[n]['cpu_seconds']:8.1f} s CPU  {'ok' if rows[n]['ok'] else 'ÉCHEC'}",
+              file=sys.stderr, flush=True)
+        if not rows[n]["ok"]: break
+    total = {"seconds": round(sum(r["seconds"] for r in rows.values()), 1),
+             "cpu_seconds": round(sum(r["cpu_seconds"] for r in rows.values()), 1)}
+    print(json.dumps({"bench": "walkthrough", "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+                      "load_1min": round(os.getloadavg()[0], 2), "notebooks": rows, "total": total}, ensure_ascii=False))
+    print(f"\n| notebook | écoulé (min) | processeur (min) |\n|---|---:|---:|")
+    for n, r in rows.items(): print(f"| {n} | {r['seconds'] / 60:.1f} | {r['cpu_seconds'] / 60:.1f} |" + ("" if r["ok"] else " échec |"))
+    print(f"| **total** | **{total['seconds'] / 60:.1f}** | **{total['cpu_seconds'] / 60:.1f}** |")
+    sys.exit(0 if all(r["ok"] for r in rows.values()) else 1)
+
+
+if __name__ == "__main__":
+    main()
