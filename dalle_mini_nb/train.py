@@ -759,9 +759,9 @@ def checker_eval(codes, descs, decode, batch_size: int = 256) -> dict:
 # %% ../nbs/06_entrainement.ipynb 138
 MINIATURE_BART = {"vocab_size": 512, "text_length": 24, "d_model": 128, "layers": 2, "heads": 4, "ffn_dim": 512,
                   "dropout": 0.0}  # dimensions du DalleBart miniature (vocab_size : plafond du BPE)
-MINIATURE_TRAIN = TrainConfig(steps=12_000, batch_size=32, learning_rate=0.05, warmup_steps=100, decay="linear", log_every=100,
-                              eval_every=2000, checkpoint_every=2000)  # recette du DalleBart miniature livré
-MINIATURE_N_TRAIN = 40_000  # images de formes encodées pour l'entraîner
+MINIATURE_TRAIN = TrainConfig(steps=8000, batch_size=32, learning_rate=0.05, warmup_steps=100, decay="linear", log_every=100,
+                              eval_every=1000, checkpoint_every=2000)  # recette du DalleBart miniature livré
+MINIATURE_N_TRAIN = 20_000  # images de formes encodées pour l'entraîner
 QUICK_TRAIN = dataclasses.replace(MINIATURE_TRAIN, steps=2500, eval_every=500, checkpoint_every=0)  # la démonstration du notebook
 
 # %% ../nbs/06_entrainement.ipynb 141
