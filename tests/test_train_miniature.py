@@ -13,7 +13,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "JAX_PLATFORMS": "cpu"}
 HAS_ENCODING = importlib.util.find_spec("dalle_mini_nb.encoding") is not None
-HAS_VQGAN_TRAIN = importlib.util.find_spec("dalle_mini_nb.vqgan_train") is not None
 
 
 def tiny_kwargs(vq):
@@ -33,14 +32,16 @@ def random_vqgan(tmp_path_factory):
     return folder
 
 
-@pytest.mark.skipif(HAS_VQGAN_TRAIN, reason="l'étape VQGAN (notebook 02) existe")
-def test_missing_stage_fails_before_any_work(tmp_path):
+def test_missing_stage_fails_before_any_work(tmp_path, monkeypatch):
+    "Une étape absente (ici le module du VQGAN, rendu introuvable) : erreur claire avant tout calcul, en Python et en ligne de commande."
     from dalle_mini_nb.train import train_miniature
+    monkeypatch.setitem(sys.modules, "dalle_mini_nb.vqgan_train", None)  # `import` lève ImportError
     with pytest.raises(NotImplementedError, match="étape indisponible : dalle_mini_nb.vqgan_train.train_miniature"):
         train_miniature(0, tmp_path / "m")
     assert not (tmp_path / "m").exists()  # rien commencé
-    r = subprocess.run([sys.executable, "-m", "dalle_mini_nb.train", "miniature", "--out", str(tmp_path / "c"), "--no-progress"],
-                       env=ENV, capture_output=True, text=True, timeout=300)
+    code = ("import sys; sys.modules['dalle_mini_nb.vqgan_train'] = None; from dalle_mini_nb.train import main; "
+            f"sys.exit(main(['miniature', '--out', {str(tmp_path / 'c')!r}, '--no-progress']))")
+    r = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "étape indisponible" in r.stderr, r.stderr[-2000:]
     assert not (tmp_path / "c").exists()
 
