@@ -97,6 +97,31 @@ def probes(repeat: int = 5, stream_mb: int = 800) -> dict:
     return out
 
 
+
+def matmul_probe(n: int = 2048, seed: int = 1):
+    "Produit float32 (n, n) @ (n, n) compilé et chauffé ; `probe(reps)` rend ses GFLOP/s maintenant (médiane de `reps`)."
+    import jax, jax.numpy as jnp
+    A = jnp.asarray(np.random.default_rng(seed).standard_normal((n, n), dtype=np.float32))
+    mm = jax.jit(lambda a: a @ a)
+    jax.block_until_ready(mm(A))
+    return lambda reps=1: 2 * n**3 / median(timed_runs(lambda: jax.block_until_ready(mm(A)), reps)) / 1e9
+
+
+def runs_beside_peak(call, reps: int, probe, probe_reps: int = 1) -> tuple[float, list, list, list]:
+    "Premier appel de `call` (compilation), puis `reps` tours : plafond `probe(probe_reps)`, charge, appel chronométré."
+    first = timed_runs(call, 1)[0]
+    times, peaks, loads = [], [], []
+    for _ in range(reps):
+        peaks.append(probe(probe_reps)); loads.append(load_avg()); times += timed_runs(call, 1)
+    return first, times, peaks, loads
+
+
+def compiled_flops(fn, *args) -> float:
+    "FLOP de `jax.jit(fn)(*args)` selon l'analyse de coût d'XLA (nan si elle ne les donne pas)."
+    import jax
+    cost = jax.jit(fn).lower(*args).compile().cost_analysis()
+    return float((cost[0] if isinstance(cost, (list, tuple)) else cost).get("flops", float("nan")))
+
 # --- travailleurs ------------------------------------------------------------------------------
 
 def serve(setup):

@@ -11,13 +11,11 @@ analyse de coût d'XLA ; plafond du produit matriciel mesuré avant chaque tour.
 """
 import argparse
 import json
-import time
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
-from _harness import load_avg, machine, median, peak_rss_mb, random_like, tree_bytes
+from _harness import compiled_flops, machine, matmul_probe, median, peak_rss_mb, random_like, runs_beside_peak, tree_bytes
 from dalle_mini_nb.clip import CLIP, CLIPModule, load_tokenizer, miniature, preprocess_batch, rank, vit_b32
 
 
@@ -30,21 +28,14 @@ def main():
     a = ap.parse_args()
     cfg = vit_b32() if a.config == "vit_b32" else miniature()
     clip, tok = CLIP(cfg, random_like(CLIP.abstract_params(cfg))), load_tokenizer("miniature")
-    rng = np.random.default_rng(0)
-    A = jnp.asarray(rng.standard_normal((2048, 2048), dtype=np.float32)); mm = jax.jit(lambda x: x @ x); mm(A).block_until_ready()
+    rng, probe = np.random.default_rng(0), matmul_probe()
     rows, S = [], cfg.vision_config.image_size
     for n in a.candidates:
         images = rng.random((n, 256, 256, 3), dtype=np.float32)  # comme les sorties du VQGAN, dans [0, 1]
         pix = preprocess_batch(images, S)
-        cost = jax.jit(lambda p, x: CLIPModule(cfg).apply({"params": p}, x, method="image_embeds")).lower(clip.params, pix).compile().cost_analysis()
-        flops = float((cost[0] if isinstance(cost, (list, tuple)) else cost).get("flops", float("nan")))
+        flops = compiled_flops(lambda p, x: CLIPModule(cfg).apply({"params": p}, x, method="image_embeds"), clip.params, pix)
         call = lambda: rank(clip, tok, "un cercle rouge à gauche d'un carré bleu", images)
-        t = time.perf_counter(); call(); first = time.perf_counter() - t
-        times, peaks, loads = [], [], []
-        for _ in range(a.reps):
-            t = time.perf_counter(); jax.block_until_ready(mm(A)); peaks.append(2 * 2048**3 / (time.perf_counter() - t) / 1e9)
-            loads.append(load_avg())
-            t = time.perf_counter(); call(); times.append(time.perf_counter() - t)
+        first, times, peaks, loads = runs_beside_peak(call, a.reps, probe)
         rows.append({"candidates": n, "first_s": round(first, 3), "median_s": median(times), "runs_s": [round(x, 4) for x in times],
                      "image_gflop": flops / 1e9, "gflops": flops / median(times) / 1e9, "matmul_gflops": median(peaks), "load_avg": loads})
     res = {"bench": "clip_rank", "config": a.config, "params": clip.num_params, "param_bytes": tree_bytes(clip.params),

@@ -19,19 +19,10 @@ import os
 import time
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
-from _harness import load_avg, machine, median, peak_rss_mb, random_like, rss_mb, tree_bytes
+from _harness import compiled_flops, machine, matmul_probe, median, peak_rss_mb, random_like, rss_mb, runs_beside_peak, tree_bytes
 from dalle_mini_nb.vqgan import VQGAN, VQGANConfig, VQGANModule
-
-
-def matmul_gflops(a, mm, reps: int = 3) -> float:
-    "GFLOP/s d'un produit (2048, 2048) @ (2048, 2048) float32, médiane de `reps`."
-    ts = []
-    for _ in range(reps):
-        t = time.perf_counter(); jax.block_until_ready(mm(a)); ts.append(time.perf_counter() - t)
-    return 2 * a.shape[0] ** 3 / median(ts) / 1e9
 
 
 def main():
@@ -51,18 +42,12 @@ def main():
         vq = VQGAN(config, random_like(VQGAN.abstract_params(config, decoder_only=True)))
     load_s, rss_loaded = time.perf_counter() - t0, rss_mb()
     c, rng = vq.config, np.random.default_rng(1)
-    A = jnp.asarray(rng.standard_normal((2048, 2048), dtype=np.float32)); mm = jax.jit(lambda x: x @ x); mm(A).block_until_ready()
+    probe = matmul_probe()
     rows = []
     for b in a.batch:
         codes = rng.integers(0, c.n_embed, (b, c.num_tokens), dtype=np.int32)
-        cost = jax.jit(lambda p, z: VQGANModule(c).apply({"params": p}, z, method="decode_code")).lower(vq.params, codes).compile().cost_analysis()
-        cost = cost[0] if isinstance(cost, (list, tuple)) else cost
-        flops = float(cost.get("flops", float("nan")))
-        t = time.perf_counter(); jax.block_until_ready(vq.decode_code(codes)); first = time.perf_counter() - t
-        times, peaks, loads = [], [], []
-        for _ in range(a.reps):
-            peaks.append(matmul_gflops(A, mm)); loads.append(load_avg())
-            t = time.perf_counter(); jax.block_until_ready(vq.decode_code(codes)); times.append(time.perf_counter() - t)
+        flops = compiled_flops(lambda p, z: VQGANModule(c).apply({"params": p}, z, method="decode_code"), vq.params, codes)
+        first, times, peaks, loads = runs_beside_peak(lambda: jax.block_until_ready(vq.decode_code(codes)), a.reps, probe, probe_reps=3)
         fracs = [flops / s / 1e9 / p for s, p in zip(times, peaks)]
         rows.append({"batch": b, "first_s": round(first, 3), "median_s": round(median(times), 4), "runs_s": [round(x, 4) for x in times],
                      "s_per_image": median(times) / b, "gflop_per_image": flops / b / 1e9, "gflops": flops / median(times) / 1e9,
