@@ -43,7 +43,22 @@ def run_notebook(path: Path, timeout: int) -> dict:
     r = subprocess.run(cmd, cwd=path.parent, env=env, capture_output=True, text=True)
     out = {"seconds": round(time.perf_counter() - t, 1), "cpu_seconds": round(children_cpu() - c, 1), "ok": r.returncode == 0}
     if r.returncode: out["error"] = "\n".join(r.stderr.strip().splitlines()[-15:])
+    else: out["slowest_cells"] = slowest_cells(path)
     return out
+
+
+def slowest_cells(path: Path, n: int = 5) -> list:
+    "Les `n` cellules les plus longues d'un notebook exécuté (horodatages de nbclient) : [(indice, secondes, début du code)]."
+    from datetime import datetime
+    cells = json.loads(path.read_text())["cells"]
+    rows = []
+    for i, c in enumerate(cells):
+        ex = c.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in ex and "shell.execute_reply" in ex:
+            t0, t1 = (datetime.fromisoformat(ex[k].replace("Z", "+00:00")) for k in ("iopub.execute_input", "shell.execute_reply"))
+            src = "".join(c["source"]).strip().splitlines()
+            rows.append((i, round((t1 - t0).total_seconds(), 1), next((l for l in src if not l.startswith("#|")), "")[:60]))
+    return sorted(rows, key=lambda r: -r[1])[:n]
 
 
 def main():
@@ -69,6 +84,7 @@ def main():
             subprocess.run([str(Path(sys.executable).parent / "nbdev_clean"), "--fname", str(src)], check=True)
         print(f"{n:28s} {rows[n]['seconds']:8.1f} s {rows[n]['cpu_seconds']:8.1f} s CPU  {'ok' if rows[n]['ok'] else 'ÉCHEC'}",
               file=sys.stderr, flush=True)
+        for i, sec, head in rows[n].get("slowest_cells", []): print(f"    cellule {i:3d} {sec:7.1f} s  {head}", file=sys.stderr)
         if not rows[n]["ok"]: break
     total = {"seconds": round(sum(r["seconds"] for r in rows.values()), 1),
              "cpu_seconds": round(sum(r["cpu_seconds"] for r in rows.values()), 1)}
