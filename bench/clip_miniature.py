@@ -2,7 +2,8 @@
 
     python bench/clip_miniature.py                 # recette MINIATURE_RECIPE, évaluation sur 1000 + 1000 images
     python bench/clip_miniature.py --save          # écrit aussi les poids livrés (dalle_mini_nb/weights/miniature/clip)
-    python bench/clip_miniature.py --steps 200     # essai rapide
+    python bench/clip_miniature.py --steps 200     # essai rapide (montée : un dixième des pas)
+    python bench/clip_miniature.py --compare-shipped   # et l'écart max avec les poids livrés (0 : identiques au bit)
     python bench/clip_miniature.py --eval-only     # mesure les poids livrés, sans entraîner
 
 Une ligne JSON, puis un tableau lisible. La durée d'entraînement est l'horloge murale de la boucle
@@ -21,7 +22,7 @@ import numpy as np
 from dalle_mini_nb import formes
 from dalle_mini_nb.clip import (CLIP, MINIATURE_RECIPE, formes_distractors, load_tokenizer, rank,
                                 retrieval_accuracy, train_miniature)
-from dalle_mini_nb.hub import miniature_path
+from dalle_mini_nb.hub import flat, miniature_path
 
 
 def evaluate(clip, tok, n_eval: int, seed: int = 0) -> dict:
@@ -43,13 +44,20 @@ def main():
     ap.add_argument("--n-eval", type=int, default=1000)
     ap.add_argument("--save", action="store_true", help="écrire les poids livrés")
     ap.add_argument("--eval-only", action="store_true", help="évaluer les poids livrés")
+    ap.add_argument("--compare-shipped", action="store_true", help="écart max (paramètre par paramètre) avec les poids livrés")
     a = ap.parse_args()
 
     res = {"machine": platform.machine(), "cpus": os.cpu_count(), "recipe": {**MINIATURE_RECIPE, "steps": a.steps}}
     if a.eval_only:
         clip, tok = CLIP.from_pretrained("miniature"), load_tokenizer("miniature")
     else:
-        clip, tok, hist = train_miniature(a.seed, miniature_path("clip") if a.save else None, progress=False, steps=a.steps)
+        warmup = MINIATURE_RECIPE["warmup"] if a.steps == MINIATURE_RECIPE["steps"] else a.steps // 10
+        res["recipe"]["warmup"] = warmup
+        shipped = flat(CLIP.from_pretrained("miniature").params) if a.compare_shipped else None  # lus avant un --save
+        clip, tok, hist = train_miniature(a.seed, miniature_path("clip") if a.save else None, progress=False, steps=a.steps,
+                                          warmup=warmup)
+        if shipped is not None:
+            res["max_gap_to_shipped"] = max(float(np.abs(np.asarray(v) - shipped[k]).max()) for k, v in flat(clip.params).items())
         res |= {"train_s": round(hist["seconds"], 1), "data_s": round(hist["data_seconds"], 1),
                 "cpu_s": round(hist["cpu_seconds"], 1), "final_loss": round(float(hist["loss"][-50:].mean()), 4),
                 "temperature": round(float(hist["temperature"][-1]), 2)}

@@ -602,7 +602,7 @@ def plot_similarity(clip: CLIP, tokenizer, images, captions, title: str = "", dp
     return fig
 
 # %% ../nbs/08_clip.ipynb 107
-MINIATURE_RECIPE = dict(n_train=20_000, vocab_size=400, steps=3000, batch_size=128, lr=2e-3, warmup=300,
+MINIATURE_RECIPE = dict(n_train=20_000, vocab_size=400, steps=5000, batch_size=128, lr=2e-3, warmup=500,
                         hard_negatives=True)  # recette du CLIP livré
 
 
