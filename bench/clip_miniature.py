@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from dalle_mini_nb import formes
-from dalle_mini_nb.clip import (CLIP, MINIATURE_RECIPE, formes_distractors, load_tokenizer, rank,
+from dalle_mini_nb.clip import (CLIP, MINIATURE_RECIPE, formes_distractors, load_tokenizer, miniature_recipe, rank,
                                 retrieval_accuracy, train_miniature)
 from dalle_mini_nb.hub import flat, miniature_path
 
@@ -47,15 +47,12 @@ def main():
     ap.add_argument("--compare-shipped", action="store_true", help="écart max (paramètre par paramètre) avec les poids livrés")
     a = ap.parse_args()
 
-    res = {"machine": platform.machine(), "cpus": os.cpu_count(), "recipe": {**MINIATURE_RECIPE, "steps": a.steps}}
+    res = {"machine": platform.machine(), "cpus": os.cpu_count(), "recipe": miniature_recipe(steps=a.steps)}
     if a.eval_only:
         clip, tok = CLIP.from_pretrained("miniature"), load_tokenizer("miniature")
     else:
-        warmup = MINIATURE_RECIPE["warmup"] if a.steps == MINIATURE_RECIPE["steps"] else a.steps // 10
-        res["recipe"]["warmup"] = warmup
         shipped = flat(CLIP.from_pretrained("miniature").params) if a.compare_shipped else None  # lus avant un --save
-        clip, tok, hist = train_miniature(a.seed, miniature_path("clip") if a.save else None, progress=False, steps=a.steps,
-                                          warmup=warmup)
+        clip, tok, hist = train_miniature(a.seed, miniature_path("clip") if a.save else None, progress=False, steps=a.steps)
         if shipped is not None:
             res["max_gap_to_shipped"] = max(float(np.abs(np.asarray(v) - shipped[k]).max()) for k, v in flat(clip.params).items())
         res |= {"train_s": round(hist["seconds"], 1), "data_s": round(hist["data_seconds"], 1),

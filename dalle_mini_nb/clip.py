@@ -33,7 +33,8 @@ __all__ = ['ACTIVATIONS', 'OPENAI_CLIP_MEAN', 'OPENAI_CLIP_STD', 'HUB_TOKENIZER_
            'l2_normalize', 'CLIPModule', 'CLIP', 'shortest_side_size', 'clip_resize_crop', 'normalize_pixels',
            'preprocess', 'preprocess_batch', 'load_tokenizer', 'embed_texts', 'embed_images', 'Ranking', 'scores',
            'rank', 'clip_loss', 'make_optimizer', 'make_train_step', 'train_clip', 'sample_distractors',
-           'retrieval_accuracy', 'plot_similarity', 'train_miniature', 'near_miss_captions', 'formes_distractors']
+           'retrieval_accuracy', 'plot_similarity', 'miniature_recipe', 'train_miniature', 'near_miss_captions',
+           'formes_distractors']
 
 # %% ../nbs/08_clip.ipynb 7
 @dataclasses.dataclass(frozen=True)
@@ -606,10 +607,17 @@ MINIATURE_RECIPE = dict(n_train=20_000, vocab_size=400, steps=5000, batch_size=1
                         hard_negatives=True)  # recette du CLIP livré
 
 
+def miniature_recipe(**changes) -> dict:
+    "`MINIATURE_RECIPE` modifiée ; si `steps` change sans `warmup`, la montée garde sa part des pas (un dixième)."
+    r = {**MINIATURE_RECIPE, **changes}
+    if "warmup" not in changes: r["warmup"] = max(1, MINIATURE_RECIPE["warmup"] * r["steps"] // MINIATURE_RECIPE["steps"])
+    return r
+
+
 def train_miniature(seed: int = 0, folder=None, progress: bool = True, **recipe):
     "Entraîne le CLIP miniature sur *formes* ; renvoie `(clip, tokenizer, historique)` et l'écrit dans `folder` si donné."
     from dalle_mini_nb.formes import formes_arrays, formes_dataset
-    r = {**MINIATURE_RECIPE, **recipe}
+    r = miniature_recipe(**recipe)
     t0 = time.time()
     imgs, caps, descs = formes_arrays(formes_dataset(seed, n_train=r["n_train"], n_validation=0, n_heldout=0)["train"])
     negs = near_miss_captions(imgs, descs, seed) if r["hard_negatives"] else None  # une légende voisine fausse par image
@@ -621,7 +629,7 @@ def train_miniature(seed: int = 0, folder=None, progress: bool = True, **recipe)
     if folder is not None: clip.save_pretrained(folder); tok.save_pretrained(folder)
     return clip, tok, hist | {"data_seconds": time.time() - t0 - hist["seconds"]}
 
-# %% ../nbs/08_clip.ipynb 109
+# %% ../nbs/08_clip.ipynb 110
 def _near_misses(desc, found, rng, k: int, tries: int = 300) -> list[str]:
     "`k` légendes voisines de `desc` (un attribut changé), toutes fausses pour l'image (`found`)."
     from dalle_mini_nb import formes
