@@ -1,8 +1,8 @@
 """Entraînement du VQGAN miniature (notebook 02) : durée, débit, vérificateur sur `heldout`.
 
-    python bench/vqgan_train.py                     # la démonstration du notebook (QUICK_STEPS pas)
-    python bench/vqgan_train.py --steps 6000 --out DOSSIER   # la recette des poids livrés
-    python bench/vqgan_train.py --steps 200 --shipped        # + les poids livrés, jugés sur les mêmes images
+    python bench/vqgan_train.py                          # la démonstration du notebook (QUICK_TRAIN)
+    python bench/vqgan_train.py --full --out DOSSIER     # la recette des poids livrés (6 000 lots de 8)
+    python bench/vqgan_train.py --steps 200 --shipped    # + les poids livrés, jugés sur les mêmes images
 
 Une ligne JSON par entraînement, puis un tableau lisible. Le temps CPU (utilisateur + système)
 est donné à côté du temps réel : sur une machine partagée, le second gonfle, pas le premier.
@@ -27,15 +27,17 @@ def main():
     from dalle_mini_nb import formes
     from dalle_mini_nb.hub import miniature_path
     from dalle_mini_nb.vqgan import VQGAN
-    from dalle_mini_nb.vqgan_train import QUICK_STEPS, evaluate, train_miniature
+    from dalle_mini_nb.vqgan_train import QUICK_TRAIN, VQTrainConfig, evaluate, train_miniature
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, nargs="+", default=[QUICK_STEPS])
+    ap.add_argument("--full", action="store_true", help="la recette des poids livrés au lieu de la démonstration")
+    ap.add_argument("--steps", type=int, nargs="+", help="raccourcir ou allonger la recette (plusieurs valeurs : plusieurs entraînements)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-eval", type=int, default=1000)
     ap.add_argument("--out", help="dossier où sauver le dernier modèle (save_pretrained)")
     ap.add_argument("--shipped", action="store_true", help="juger aussi les poids livrés")
     a = ap.parse_args()
+    recipe = VQTrainConfig() if a.full else QUICK_TRAIN
     rows = []
     if a.shipped:
         imgs, _, descs = formes.generate(a.n_eval, a.seed, "heldout")
@@ -44,12 +46,14 @@ def main():
                      "wall_s": None, "cpu_s": None, "images_per_s": None,
                      **{k: r[k] for k in ("checker", "mse", "perplexity", "used")}})
         print(json.dumps(rows[-1]), flush=True)
-    for steps in a.steps:
+    all_steps = a.steps or [recipe.steps]
+    for steps in all_steps:
         t, c = time.perf_counter(), cpu_seconds()
-        s = train_miniature(seed=a.seed, out=a.out if steps == a.steps[-1] else None, steps=steps, n_eval=a.n_eval, progress=False)
+        s = train_miniature(seed=a.seed, out=a.out if steps == all_steps[-1] else None, steps=steps, n_eval=a.n_eval,
+                            progress=False, recipe=recipe)
         wall, cpu = time.perf_counter() - t, cpu_seconds() - c
-        rows.append({"run": "entraînement", "steps": steps, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
-                     "train_s": s["train_seconds"], "images_per_s": round(steps * 8 / s["train_seconds"], 1),
+        rows.append({"run": f"lots de {recipe.batch_size}", "steps": steps, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                     "train_s": s["train_seconds"], "images_per_s": round(steps * recipe.batch_size / s["train_seconds"], 1),
                      **{k: s["heldout"][k] for k in ("checker", "mse", "perplexity", "used")}})
         print(json.dumps(rows[-1]), flush=True)
     print(f"\nVQGAN miniature, {platform.processor() or platform.machine()}, {os.cpu_count()} cœurs, graine {a.seed}, "

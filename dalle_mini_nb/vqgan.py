@@ -380,6 +380,13 @@ def _apply(module: VQGANModule, method: str, params, *args):
     return module.apply({"params": params}, *args, method=method)
 
 
+@partial(jax.jit, static_argnums=0)
+def _init(module: VQGANModule, key):
+    "Paramètres aléatoires de `module` (initialisation de vqgan-jax), compilés une fois par configuration."
+    r = module.config.resolution
+    return module.init(key, jnp.zeros((1, r, r, module.config.in_channels)))["params"]
+
+
 def _check_params(params, encoder: bool = False):
     "Vérifie qu'il y a des paramètres, et un encodeur si `encoder`."
     if params is None: raise ValueError("VQGAN sans paramètres : utilisez VQGAN.from_pretrained(...) ou VQGAN.create(...)")
@@ -409,9 +416,7 @@ class VQGAN(Pretrained):
     @classmethod
     def create(cls, config: VQGANConfig, key=None, dtype=jnp.float32):
         "Un VQGAN aux poids aléatoires (initialisation de vqgan-jax), pour l'entraîner."
-        r, key = config.resolution, jax.random.PRNGKey(0) if key is None else key
-        params = jax.jit(VQGANModule(config).init)(key, jnp.zeros((1, r, r, config.in_channels)))["params"]
-        return cls(config, params, dtype)
+        return cls(config, _init(VQGANModule(config), jax.random.PRNGKey(0) if key is None else key), dtype)
 
     @classmethod
     def from_pretrained(cls, name, revision=None, dtype=None, cache_dir=None, decoder_only: bool = False,
