@@ -762,7 +762,8 @@ MINIATURE_BART = {"vocab_size": 512, "text_length": 24, "d_model": 128, "layers"
 MINIATURE_TRAIN = TrainConfig(steps=8000, batch_size=32, learning_rate=0.05, warmup_steps=100, decay="linear", log_every=100,
                               eval_every=1000, checkpoint_every=2000)  # recette du DalleBart miniature livré
 MINIATURE_N_TRAIN = 20_000  # images de formes encodées pour l'entraîner
-QUICK_TRAIN = dataclasses.replace(MINIATURE_TRAIN, steps=1500, eval_every=750, checkpoint_every=0)  # la démonstration du notebook
+QUICK_TRAIN = dataclasses.replace(MINIATURE_TRAIN, steps=2500, batch_size=16, eval_every=1250,
+                                  checkpoint_every=0)  # la démonstration du notebook : 40 000 exemples en lots de 16
 
 # %% ../nbs/06_entrainement.ipynb 141
 def _tokenizer_for(out: Path, tokenizer, captions, vocab_size: int, text_length: int) -> TextTokenizer:
