@@ -3,6 +3,11 @@
     python bench/walkthrough.py                              # tous les notebooks de nbs/, dans des copies
     python bench/walkthrough.py 06_entrainement 09_pipeline  # seulement ceux-là
     python bench/walkthrough.py 06_entrainement --inplace    # et garder les sorties dans nbs/ (puis nbdev_clean)
+    python bench/walkthrough.py --compile-cache /tmp/cc      # cache de compilation gardé : lancer deux fois = une relance
+
+Cache de compilation (`compile_cache`, 00b_hub) : par défaut un dossier neuf pour la passe, effacé à la fin — c'est
+la première visite d'un apprenant (les notebooks suivants relisent ce que les premiers ont compilé) ; `--compile-cache
+DIR` garde DIR d'une passe à l'autre (la 2e mesure une relance) ; `--compile-cache 0` le coupe.
 
 C'est ce que fait un apprenant qui ouvre les notebooks dans l'ordre et lance « tout exécuter » :
 `IN_TEST` n'est pas défini, les cellules `#|slow` tournent. Chaque notebook s'exécute dans son
@@ -18,6 +23,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,11 +37,11 @@ def children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_notebook(path: Path, timeout: int) -> dict:
+def run_notebook(path: Path, timeout: int, compile_cache: str) -> dict:
     "Exécute `path` sur place dans un noyau neuf ; rend le temps écoulé, le temps processeur et le verdict."
     bindir = Path(sys.executable).parent
     jupyter = bindir / "jupyter" if (bindir / "jupyter").exists() else shutil.which("jupyter")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DALLE_MINI_NB_COMPILE_CACHE": compile_cache}
     env.pop("IN_TEST", None)  # les réglages par défaut, pas ceux des tests
     cmd = [str(jupyter), "nbconvert", "--to", "notebook", "--execute", "--inplace",
            f"--ExecutePreprocessor.timeout={timeout}", str(path)]
@@ -66,7 +72,10 @@ def main():
     ap.add_argument("notebooks", nargs="*", help="noms (sans .ipynb) ; défaut : tous les notebooks numérotés, dans l'ordre")
     ap.add_argument("--inplace", action="store_true", help="écrire les sorties dans nbs/ (nettoyées par nbdev_clean)")
     ap.add_argument("--timeout", type=int, default=3600, help="limite par cellule, en secondes")
+    ap.add_argument("--compile-cache", default=None, help="dossier du cache de compilation gardé (défaut : neuf pour la passe) ; 0 : coupé")
     a = ap.parse_args()
+    fresh = None if a.compile_cache else tempfile.TemporaryDirectory(prefix="parcours-cache-")
+    cache = a.compile_cache or fresh.name
     names = a.notebooks or sorted(p.stem for p in NBS.glob("[0-9]*.ipynb"))
     missing = [n for n in names if not (NBS / f"{n}.ipynb").is_file()]
     if missing: sys.exit(f"notebooks introuvables dans nbs/ : {', '.join(missing)}")
@@ -77,7 +86,7 @@ def main():
         else:  # une copie à côté des originaux : mêmes chemins relatifs (../shared, fichiers voisins)
             target = NBS / f".parcours-{n}.ipynb"; shutil.copy(src, target)
         try:
-            rows[n] = run_notebook(target, a.timeout)
+            rows[n] = run_notebook(target, a.timeout, cache)
         finally:
             if not a.inplace: target.unlink(missing_ok=True)
         if a.inplace and rows[n]["ok"]:
@@ -86,10 +95,12 @@ def main():
               file=sys.stderr, flush=True)
         for i, sec, head in rows[n].get("slowest_cells", []): print(f"    cellule {i:3d} {sec:7.1f} s  {head}", file=sys.stderr)
         if not rows[n]["ok"]: break
+    if fresh: fresh.cleanup()
     total = {"seconds": round(sum(r["seconds"] for r in rows.values()), 1),
              "cpu_seconds": round(sum(r["cpu_seconds"] for r in rows.values()), 1)}
     print(json.dumps({"bench": "walkthrough", "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-                      "load_1min": round(os.getloadavg()[0], 2), "notebooks": rows, "total": total}, ensure_ascii=False))
+                      "load_1min": round(os.getloadavg()[0], 2),
+                      "compile_cache": "neuf" if fresh else a.compile_cache, "notebooks": rows, "total": total}, ensure_ascii=False))
     print(f"\n| notebook | écoulé (min) | processeur (min) |\n|---|---:|---:|")
     for n, r in rows.items(): print(f"| {n} | {r['seconds'] / 60:.1f} | {r['cpu_seconds'] / 60:.1f} |" + ("" if r["ok"] else " échec |"))
     print(f"| **total** | **{total['seconds'] / 60:.1f}** | **{total['cpu_seconds'] / 60:.1f}** |")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from .hub import CheckpointError, ModelNotFoundError
+from .hub import CheckpointError, ModelNotFoundError, compile_cache
 from .images import image_grid, open_image
 from .pipeline import EXAMPLE, MAX_CANDIDATES, MINIATURE_DEFAULTS, DalleMini, titled
 
@@ -478,6 +478,7 @@ def _model_name(a: argparse.Namespace) -> str:
 def main(argv=None) -> int:
     "La commande `dalle-mini-nb-app` : interface (défaut) ou backend (`serve`), au premier plan ; 1 si le démarrage échoue."
     a = parse_args(argv)
+    compile_cache()  # redémarrer l'application ne recompile pas la génération (00b_hub)
     try:
         limits = Limits(**{f.name: getattr(a, f.name) for f in dataclasses.fields(Limits)})
         if a.backend:

@@ -436,6 +436,8 @@ def main(argv=None) -> dict:
     p.add_argument("--image-column"); p.add_argument("--caption-column")
     p.add_argument("--no-progress", action="store_true", help="sans barre de progression")
     a = p.parse_args(argv)
+    from dalle_mini_nb.hub import compile_cache
+    compile_cache()  # relancer la commande ne recompile pas l'encodeur
     m = encode_dataset(load_vqgan(a.vqgan), a.source, a.outdir, a.batch_size, a.shard_size, not a.no_progress,
                        a.image_column, a.caption_column)
     print(json.dumps(m, indent=1, ensure_ascii=False))

@@ -5,13 +5,17 @@
 # %% ../nbs/00b_hub.ipynb 4
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
+import hashlib
 import json
 import math
 import os
+import platform
 import re
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +29,11 @@ CONFIG_NAME = "config.json"  # nom du fichier de configuration sur le hub
 WEIGHTS_NAME = "flax_model.msgpack"  # nom du fichier de poids Flax sur le hub
 
 # %% auto 0
-__all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'REFERENCE_ENV', 'ModelNotFoundError', 'CheckpointError', 'is_offline', 'is_hub_name',
-           'resolve', 'fake_hub_cache', 'read_config', 'write_config', 'read_params', 'write_params', 'flat',
-           'tree_problems', 'cast_params', 'load_params', 'HubConfig', 'Pretrained', 'weights_dir', 'miniature_path',
-           'reference_dir']
+__all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'REFERENCE_ENV', 'COMPILE_CACHE_ENV', 'ModelNotFoundError', 'CheckpointError',
+           'is_offline', 'is_hub_name', 'resolve', 'fake_hub_cache', 'read_config', 'write_config', 'read_params',
+           'write_params', 'flat', 'tree_problems', 'cast_params', 'load_params', 'HubConfig', 'Pretrained',
+           'weights_dir', 'miniature_path', 'reference_dir', 'machine_tag', 'default_compile_cache',
+           'drop_broken_entries', 'compile_cache']
 
 # %% ../nbs/00b_hub.ipynb 7
 class ModelNotFoundError(FileNotFoundError):
@@ -272,3 +277,67 @@ def reference_dir(start=None) -> Path:
     if root is not None and (root.parent / "shared" / "reference").is_dir(): return root.parent / "shared" / "reference"
     raise FileNotFoundError(f"fixtures de référence introuvables : ni {REFERENCE_ENV}, ni shared/reference à côté du dépôt"
                             + (f" ({root.parent})" if root is not None else f" (pas de settings.ini au-dessus de {here})"))
+
+# %% ../nbs/00b_hub.ipynb 48
+COMPILE_CACHE_ENV = "DALLE_MINI_NB_COMPILE_CACHE"  # « 0 » : pas de cache sur disque ; un chemin : ce dossier-là
+_OFF = ("0", "false", "no", "off", "non")
+
+
+def machine_tag() -> str:
+    "Empreinte courte de ce processeur (architecture, modèle, jeux d'instructions), pour ne relire que des programmes compilés ici."
+    try: lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError: lines = []
+    first = lambda *keys: next((l for l in lines if l.startswith(keys)), "")
+    what = "|".join((platform.machine(), platform.processor(), first("model name", "CPU part"), first("flags", "Features")))
+    return f"{platform.machine() or 'cpu'}-{hashlib.sha256(what.encode()).hexdigest()[:12]}"
+
+
+def default_compile_cache() -> Path:
+    "Dossier du cache de compilation par défaut : `$XDG_CACHE_HOME` (ou `~/.cache`) `/dalle_mini_nb/jax/<machine>`."
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "dalle_mini_nb" / "jax" / machine_tag()
+
+
+def drop_broken_entries(folder) -> list[str]:
+    """Efface du cache de compilation les programmes illisibles (processus tué pendant l'écriture) : JAX les recompilerait à chaque
+    lancement sans les remplacer. Ne relit que les fichiers apparus depuis la dernière vérification, sous le verrou de JAX. Rend les noms effacés."""
+    from jax._src.compilation_cache import decompress_executable  # le format d'écriture de JAX (zlib ou zstd)
+    folder, stamp = Path(folder), Path(folder) / ".verifie"
+    since = stamp.stat().st_mtime if stamp.exists() else 0.0
+    try:
+        import filelock
+        lock = filelock.FileLock(folder / ".lockfile", timeout=10)
+    except ImportError: lock = contextlib.nullcontext()
+    dropped = []
+    with lock:
+        stamp.touch()
+        for entry in folder.glob("*-cache"):
+            if entry.stat().st_mtime < since: continue
+            try: decompress_executable(entry.read_bytes())
+            except Exception:
+                entry.unlink(missing_ok=True); entry.with_name(entry.name[:-len("cache")] + "atime").unlink(missing_ok=True)
+                dropped.append(entry.name)
+    return dropped
+
+
+def compile_cache(folder=None, min_seconds: float = 0.1, max_bytes: int = 1 << 30) -> Path | None:
+    """Active le cache de compilation persistant de JAX : les programmes compilés vont sur disque et ne sont plus recompilés au lancement suivant.
+    Dossier : `folder`, sinon `$DALLE_MINI_NB_COMPILE_CACHE` (« 0 » : désactivé), sinon celui de `JAX_COMPILATION_CACHE_DIR` s'il est choisi,
+    sinon `default_compile_cache()`. Rend le dossier utilisé, ou `None` (désactivé, ou dossier impossible à créer : un avertissement le dit)."""
+    from jax.experimental.compilation_cache import compilation_cache as cc
+    env = os.environ.get(COMPILE_CACHE_ENV, "").strip()
+    if folder is None:
+        if env.lower() in _OFF: return None
+        if not env and jax.config.jax_compilation_cache_dir: return Path(jax.config.jax_compilation_cache_dir)  # celui de l'utilisateur
+    folder = Path(folder or env or default_compile_cache()).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        drop_broken_entries(folder)
+    except OSError as e:  # dossier impossible à créer, en lecture seule, verrou tenu trop longtemps…
+        warnings.warn(f"cache de compilation désactivé : {folder} inutilisable ({e})")
+        return None
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", float(min_seconds))
+    jax.config.update("jax_compilation_cache_max_size", int(max_bytes))
+    cc.reset_cache()  # le prochain appel relit ces réglages (utile si JAX a déjà compilé dans ce processus)
+    return folder

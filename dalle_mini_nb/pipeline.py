@@ -22,7 +22,7 @@ from .clip import CLIP, embed_images, embed_texts, load_tokenizer, scores
 from .formes import as_description, check
 from .formes import generate as formes_examples
 from .generate import generate
-from .hub import CheckpointError, ModelNotFoundError, is_hub_name, weights_dir
+from .hub import CheckpointError, ModelNotFoundError, compile_cache, is_hub_name, weights_dir
 from .images import caption_font, image_grid, to_pil
 from .model import DalleBart
 from .text import TextTokenizer, normalize_text
@@ -416,6 +416,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     "La commande `dalle-mini-nb` : génère, écrit la grille PNG, affiche son chemin et les scores ; 0 si tout va bien."
     a = parse_args(argv)
+    compile_cache()  # au 2e lancement, la génération n'est plus recompilée (00b_hub)
     try:
         pipe = DalleMini.from_pretrained(a.model, bart=a.bart, vqgan=a.vqgan, clip=a.clip, bart_revision=a.bart_revision,
                                          vqgan_revision=a.vqgan_revision, clip_revision=a.clip_revision)

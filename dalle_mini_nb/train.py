@@ -28,7 +28,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from . import formes
 from .formes import BACKGROUND, COLOURS, IMAGE_SIZE
-from .hub import CheckpointError, HubConfig
+from .hub import CheckpointError, HubConfig, compile_cache
 from .generate import generate
 from .model import DalleBart, DalleBartConfig, DalleBartModule, random_params
 from .text import TextTokenizer, normalize_text, train_bpe
@@ -838,6 +838,7 @@ def main(argv=None) -> int:
     "Point d'entrée de `dalle-mini-nb-train` ; les erreurs de données ou de reprise s'affichent en une ligne (code 2)."
     a = _parser().parse_args(argv)
     tune_cpu_allocator()  # avant le premier calcul JAX (voir le début du notebook)
+    compile_cache()  # programmes compilés gardés sur disque (00b_hub)
     try:
         if a.command == "synthetic": print(json.dumps(write_synthetic(a.folder, a.n_train, a.n_validation, a.n_heldout, a.seed, a.rows_per_shard)))
         elif a.command == "bart":

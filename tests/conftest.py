@@ -1,7 +1,11 @@
-"Ce que partagent les tests dans un vrai navigateur : Chromium du système, piloté par Playwright."
+"""Ce que partagent les tests : le cache de compilation coupé (durées indépendantes des lancements précédents) ;
+dans un vrai navigateur, Chromium du système, piloté par Playwright."""
+import os
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("DALLE_MINI_NB_COMPILE_CACHE", "0")  # hérité par les sous-processus (commandes, serveurs, noyaux)
 
 CHROMIUM = Path("/usr/bin/chromium")  # paquet Debian `chromium` (`make chromium` l'installe) ; pas de `playwright install`
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",

@@ -79,3 +79,25 @@ def test_bad_arguments(tmp_path, args, message, code):
     assert r.returncode == code, (r.returncode, r.stderr[-2000:])
     assert message in r.stderr, r.stderr[-2000:]
     assert "Traceback" not in r.stderr and not out.exists()
+
+
+def test_compile_cache_between_runs(tmp_path):
+    """Le cache de compilation (DALLE_MINI_NB_COMPILE_CACHE) : le 2e lancement relit les programmes du 1er (aucun fichier
+    nouveau) et donne la même grille ; des fichiers tronqués (processus tué pendant l'écriture) sont effacés et réécrits."""
+    cache, outs = tmp_path / "cache", [tmp_path / f"g{k}.png" for k in range(3)]
+    entries = lambda: sorted(p.name for p in cache.glob("*-cache"))
+    def launch(out):
+        r = subprocess.run([sys.executable, "-m", "dalle_mini_nb.pipeline", PROMPT, "--out", str(out), "--n", "4", "--quiet"],
+                           capture_output=True, text=True, timeout=300, env={**env(), "DALLE_MINI_NB_COMPILE_CACHE": str(cache)}, cwd=ROOT)
+        assert r.returncode == 0, r.stderr[-3000:]
+        return r
+    first = launch(outs[0]); written = entries()
+    assert written, "aucun programme écrit dans le cache"
+    again = launch(outs[1])
+    assert entries() == written and again.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    for p in cache.glob("*-cache"): p.write_bytes(p.read_bytes()[:64])  # tronqués
+    third = launch(outs[2])
+    assert "persistent compilation cache" not in third.stderr  # effacés avant lecture : pas d'avertissement de JAX
+    assert entries() == written and all(p.stat().st_size > 64 for p in cache.glob("*-cache"))  # réécrits en entier
+    assert outs[2].read_bytes() == outs[0].read_bytes() and third.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]

@@ -54,6 +54,7 @@ def main():
     ap.add_argument("--workers", type=int, default=2, help="notebooks exécutés en parallèle")
     ap.add_argument("pytest_args", nargs="*", help="arguments passés à pytest")
     a = ap.parse_args()
+    os.environ.setdefault("DALLE_MINI_NB_COMPILE_CACHE", "0")  # pas de cache de compilation : mêmes durées à chaque passe
 
     t0, nb_pass, nb_fail = time.time(), 0, 0
     with ThreadPoolExecutor(a.workers) as ex:
