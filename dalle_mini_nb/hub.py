@@ -301,7 +301,8 @@ def default_compile_cache() -> Path:
 def drop_broken_entries(folder) -> list[str]:
     """Efface du cache de compilation les programmes illisibles (processus tué pendant l'écriture) : JAX les recompilerait à chaque
     lancement sans les remplacer. Ne relit que les fichiers apparus depuis la dernière vérification, sous le verrou de JAX. Rend les noms effacés."""
-    from jax._src.compilation_cache import decompress_executable  # le format d'écriture de JAX (zlib ou zstd)
+    try: from jax._src.compilation_cache import decompress_executable  # le format d'écriture de JAX (zlib ou zstd)
+    except ImportError: return []  # autre version de JAX : pas de vérification (JAX prévient et recompile)
     folder, stamp = Path(folder), Path(folder) / ".verifie"
     since = stamp.stat().st_mtime if stamp.exists() else 0.0
     try:
