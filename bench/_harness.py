@@ -35,6 +35,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def children_cpu() -> float:
+    "Temps processeur (utilisateur + système) des processus enfants terminés, en secondes."
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def rss_mb() -> float:
     "Mémoire résidente actuelle du processus (Mio)."
     with open("/proc/self/statm") as f: return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20

@@ -14,7 +14,6 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -22,14 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from _harness import children_cpu
+
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "un cercle rouge à gauche d'un carré bleu"
-
-
-def children_cpu() -> float:
-    "Temps processeur des processus enfants terminés (s)."
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def launch(cache: str, out: Path, n: int) -> dict:

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -27,14 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from _harness import children_cpu
+
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / "nbs"
-
-
-def children_cpu() -> float:
-    "Temps processeur (utilisateur + système) des processus enfants terminés, en secondes."
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def run_notebook(path: Path, timeout: int, compile_cache: str) -> dict:
