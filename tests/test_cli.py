@@ -2,6 +2,7 @@
 lancée dans un sous-processus comme le fait `make demo` : une grille PNG de la bonne taille, les scores
 affichés ; des arguments faux donnent un message clair et un code de sortie non nul."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -82,22 +83,27 @@ def test_bad_arguments(tmp_path, args, message, code):
 
 
 def test_compile_cache_between_runs(tmp_path):
-    """Le cache de compilation (DALLE_MINI_NB_COMPILE_CACHE) : le 2e lancement relit les programmes du 1er (aucun fichier
-    nouveau) et donne la même grille ; des fichiers tronqués (processus tué pendant l'écriture) sont effacés et réécrits."""
+    """Le cache de compilation (DALLE_MINI_NB_COMPILE_CACHE) : le 2e lancement relit chaque programme écrit par le 1er
+    (JAX le dit avec JAX_LOG_COMPILES) et donne la même grille ; des fichiers tronqués (processus tué pendant l'écriture)
+    sont effacés et réécrits. Un petit programme compilé en près de 0,1 s (le seuil) peut être gardé par un lancement et
+    pas par l'autre, selon la charge de la machine : on ne compte donc pas les fichiers, on suit ceux du 1er lancement."""
     cache, outs = tmp_path / "cache", [tmp_path / f"g{k}.png" for k in range(3)]
-    entries = lambda: sorted(p.name for p in cache.glob("*-cache"))
-    def launch(out):
+    entries = lambda: {p.name[:-len("-cache")] for p in cache.glob("*-cache")}
+    def launch(out, **extra):
         r = subprocess.run([sys.executable, "-m", "dalle_mini_nb.pipeline", PROMPT, "--out", str(out), "--n", "4", "--quiet"],
-                           capture_output=True, text=True, timeout=300, env={**env(), "DALLE_MINI_NB_COMPILE_CACHE": str(cache)}, cwd=ROOT)
+                           capture_output=True, text=True, timeout=300, cwd=ROOT,
+                           env={**env(), "DALLE_MINI_NB_COMPILE_CACHE": str(cache), **extra})
         assert r.returncode == 0, r.stderr[-3000:]
         return r
     first = launch(outs[0]); written = entries()
-    assert written, "aucun programme écrit dans le cache"
-    again = launch(outs[1])
-    assert entries() == written and again.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
-    assert outs[0].read_bytes() == outs[1].read_bytes()
+    assert any(k.startswith("jit_run-") for k in written), written  # la boucle de génération, la plus longue à compiler
+    again = launch(outs[1], JAX_LOG_COMPILES="1")
+    hits = set(re.findall(r"Persistent compilation cache hit for '[^']+' with key '([^']+)'", again.stderr))
+    assert written <= hits, (written - hits, again.stderr[-3000:])  # chaque programme du 1er lancement relu, pas recompilé
+    assert again.stdout.splitlines()[1:] == first.stdout.splitlines()[1:] and outs[0].read_bytes() == outs[1].read_bytes()
     for p in cache.glob("*-cache"): p.write_bytes(p.read_bytes()[:64])  # tronqués
     third = launch(outs[2])
     assert "persistent compilation cache" not in third.stderr  # effacés avant lecture : pas d'avertissement de JAX
-    assert entries() == written and all(p.stat().st_size > 64 for p in cache.glob("*-cache"))  # réécrits en entier
+    assert all(p.stat().st_size > 64 for p in cache.glob("*-cache"))  # aucun fichier tronqué ne reste
+    assert {k for k in written if k.startswith("jit_run-")} <= entries()  # la boucle de génération réécrite en entier
     assert outs[2].read_bytes() == outs[0].read_bytes() and third.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
