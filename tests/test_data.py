@@ -216,13 +216,11 @@ def path_of(row_url: str) -> str:
 def run(tmp_path_factory):
     srv, d = FaultServer(), tmp_path_factory.mktemp("pannes")
     expected = make_source(srv, d / "cc3m.tsv")
-    t0 = time.time()
     manifest = download(d / "cc3m.tsv", d / "out", image_size=SIZE, workers=8, shard_size=16, progress=False, per_host=8, **OPTS)
-    secs = time.time() - t0
     counts = srv.counts()
     again = download(d / "cc3m.tsv", d / "out", image_size=SIZE, workers=8, shard_size=16, progress=False, per_host=8, **OPTS)
     yield dict(srv=srv, dir=d, out=d / "out", expected=expected, manifest=manifest, counts=counts, again=again,
-               after=srv.counts(), secs=secs)
+               after=srv.counts())
     srv.close()
 
 
