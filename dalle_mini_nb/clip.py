@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
 import os
@@ -563,7 +564,8 @@ def sample_distractors(captions, n_distractors: int = 8, seed: int = 0, exclude=
     rng, pool = np.random.default_rng(seed), np.unique(np.asarray(captions))
     out = []
     for i, c in enumerate(captions):
-        cand = [d for d in rng.permutation(pool) if d != c and not (exclude and exclude(i, d))][:n_distractors]
+        kept = (d for d in rng.permutation(pool) if d != c and not (exclude and exclude(i, d)))
+        cand = list(itertools.islice(kept, n_distractors))  # arrêt aux premières : `exclude` n'est pas appelé sur tout le lot
         if len(cand) < n_distractors: raise ValueError(f"pas assez de légendes distinctes pour {n_distractors} distracteurs (image {i})")
         out.append([str(d) for d in cand])
     return out
