@@ -96,7 +96,8 @@ def test_compile_cache_between_runs(tmp_path):
         assert r.returncode == 0, r.stderr[-3000:]
         return r
     first = launch(outs[0]); written = entries()
-    assert any(k.startswith("jit_run-") for k in written), written  # la boucle de génération, la plus longue à compiler
+    loop = {k for k in written if k.startswith("jit_run-")}  # la boucle de génération, la plus longue à compiler
+    assert loop, written
     again = launch(outs[1], JAX_LOG_COMPILES="1")
     hits = set(re.findall(r"Persistent compilation cache hit for '[^']+' with key '([^']+)'", again.stderr))
     assert written <= hits, (written - hits, again.stderr[-3000:])  # chaque programme du 1er lancement relu, pas recompilé
@@ -105,5 +106,5 @@ def test_compile_cache_between_runs(tmp_path):
     third = launch(outs[2])
     assert "persistent compilation cache" not in third.stderr  # effacés avant lecture : pas d'avertissement de JAX
     assert all(p.stat().st_size > 64 for p in cache.glob("*-cache"))  # aucun fichier tronqué ne reste
-    assert {k for k in written if k.startswith("jit_run-")} <= entries()  # la boucle de génération réécrite en entier
+    assert loop <= entries()  # la boucle de génération réécrite en entier
     assert outs[2].read_bytes() == outs[0].read_bytes() and third.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
