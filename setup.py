@@ -17,7 +17,8 @@ py_versions = '3.11 3.12 3.13'.split()
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 min_python = cfg['min_python']
 requirements = shlex.split(cfg.get('requirements', ''))
-dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+notebooks_requirements = shlex.split(cfg.get('notebooks_requirements', ''))  # ce que les cellules des notebooks utilisent
+dev_requirements = shlex.split(cfg.get('dev_requirements', '')) + notebooks_requirements
 app_requirements = shlex.split(cfg.get('app_requirements', ''))
 scripts = [s.strip() for s in cfg.get('console_scripts', '').split(';') if s.strip()]
 
@@ -32,9 +33,9 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data=True,
-    package_data={cfg['lib_name']: ['weights/*/*/*']},
+    package_data={cfg['lib_name']: ['weights/*/*/*', 'reference/*', 'reference/*/*']},  # poids miniatures, fixtures de parité
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'app': app_requirements},
+    extras_require={'notebooks': notebooks_requirements, 'dev': dev_requirements, 'app': app_requirements},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

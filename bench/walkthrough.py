@@ -78,7 +78,7 @@ def main():
     for n in names:
         src = NBS / f"{n}.ipynb"
         if a.inplace: target = src
-        else:  # une copie à côté des originaux : mêmes chemins relatifs (../shared, fichiers voisins)
+        else:  # une copie à côté des originaux : mêmes chemins relatifs (fichiers voisins)
             target = NBS / f".parcours-{n}.ipynb"; shutil.copy(src, target)
         try:
             rows[n] = run_notebook(target, a.timeout, cache)

@@ -263,22 +263,17 @@ def miniature_path(model: str) -> Path:
     return weights_dir() / "miniature" / model
 
 # %% ../nbs/00b_hub.ipynb 45
-REFERENCE_ENV = "DALLE_MINI_NB_REFERENCE"  # variable d'environnement : dossier des fixtures de référence
+REFERENCE_ENV = "DALLE_MINI_NB_REFERENCE"  # variable d'environnement : un autre dossier de fixtures
 
 
-def reference_dir(start=None) -> Path:
-    "Dossier des fixtures : `$DALLE_MINI_NB_REFERENCE`, sinon `shared/reference` à côté du dépôt qui contient `start` (ou le dossier courant)."
-    if os.environ.get(REFERENCE_ENV):
-        p = Path(os.environ[REFERENCE_ENV])
-        if not p.is_dir(): raise FileNotFoundError(f"{REFERENCE_ENV} = {p} : ce dossier n'existe pas")
-        return p
-    here = Path(start or Path.cwd()).resolve()
-    root = next((d for d in (here, *here.parents) if (d / "settings.ini").is_file()), None)  # racine du dépôt
-    if root is not None and (root.parent / "shared" / "reference").is_dir(): return root.parent / "shared" / "reference"
-    raise FileNotFoundError(f"fixtures de référence introuvables : ni {REFERENCE_ENV}, ni shared/reference à côté du dépôt"
-                            + (f" ({root.parent})" if root is not None else f" (pas de settings.ini au-dessus de {here})"))
+def reference_dir() -> Path:
+    "Dossier des fixtures de parité : `$DALLE_MINI_NB_REFERENCE` s'il est défini, sinon `reference/` du paquet installé."
+    if not os.environ.get(REFERENCE_ENV): return weights_dir().parent / "reference"
+    p = Path(os.environ[REFERENCE_ENV])
+    if not p.is_dir(): raise FileNotFoundError(f"{REFERENCE_ENV} = {p} : ce dossier n'existe pas")
+    return p
 
-# %% ../nbs/00b_hub.ipynb 48
+# %% ../nbs/00b_hub.ipynb 49
 COMPILE_CACHE_ENV = "DALLE_MINI_NB_COMPILE_CACHE"  # « 0 » : pas de cache sur disque ; un chemin : ce dossier-là
 _OFF = ("0", "false", "no", "off", "non")
 

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import colab  # noqa: E402
 import docs  # noqa: E402
+from repo import copy_repo  # noqa: E402
 
 NOTEBOOKS = docs.notebooks()  # index d'abord, puis nbs/*.ipynb dans l'ordre (sauf `_*`)
 PAGES = [docs.page_name(p) for p in NOTEBOOKS]
@@ -77,27 +78,11 @@ def expected_images(nb_path: Path) -> int:
 
 # --- construction, serveur, navigateur -------------------------------------------------------
 
-def checkout(dest: Path) -> None:
-    "Copie propre du dépôt : fichiers suivis par git + non suivis non ignorés (rien de construit)."
-    try:
-        out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
-                             capture_output=True, check=True).stdout.decode()
-        files = [f for f in out.split("\0") if f]
-    except (OSError, subprocess.CalledProcessError):  # pas de git : on copie en ignorant les produits
-        skip = shutil.ignore_patterns(".git", ".venv", "_docs", "_proc", ".sphinx_build", "jupyter_execute", "__pycache__", "*.egg-info")
-        shutil.copytree(ROOT, dest, ignore=skip, dirs_exist_ok=True)
-        return
-    for f in files:
-        if (ROOT / f).is_file():
-            (dest / f).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / f, dest / f)
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     "Le site construit par `python tools/docs.py` dans une copie propre : (dépôt, site, secondes)."
     repo = tmp_path_factory.mktemp("depot")
-    checkout(repo)
+    copy_repo(repo)
     t = time.time()
     r = subprocess.run([sys.executable, "tools/docs.py"], cwd=repo, capture_output=True, text=True, timeout=1200,
                        env={**os.environ, "PYTHONPATH": str(repo)})
@@ -258,7 +243,7 @@ def test_page_colab_badge(visits, nb):
     badges = [i for i in v["images"] if i["badge"]]
     assert badges and all(i["width"] > 0 and not i["src"].startswith("http") for i in badges), badges
     if nb.name != "index.ipynb":
-        assert any("google.colab" in c and "pip install" in c for c in v["code"]), "cellule d'installation Colab absente"
+        assert any("google.colab" in c and '"pip", "install"' in c for c in v["code"]), "cellule d'installation Colab absente"
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -320,24 +305,29 @@ def test_screenshots_saved(visits, shots_dir):
 @pytest.mark.parametrize("nb", colab.targets(), ids=[p.stem for p in colab.targets()])
 def test_notebook_has_colab_install_cell(nb):
     "Chaque notebook (sauf index, qui devient le README) installe le paquet dans Colab juste après son titre."
-    err = colab.check(json.loads(nb.read_text(encoding="utf-8"))["cells"])
+    err = colab.check(json.loads(nb.read_text(encoding="utf-8"))["cells"], nb)
     assert err is None, f"{nb.name} : {err} — lancez `python tools/colab.py`"
 
 
-def test_colab_cell_is_a_noop_outside_colab():
-    "Hors de Colab la cellule ne fait rien sous execnb (comme nbdev_test) ; dans Colab, elle lance pip."
+def test_colab_cell_is_a_noop_outside_colab_and_fails_loudly_inside(monkeypatch, tmp_path):
+    "Hors de Colab la cellule ne fait rien sous execnb (comme nbdev_test) ; dans Colab, un pip raté arrête le notebook, en français."
     from execnb.nbio import mk_cell, new_nb
     from execnb.shell import CaptureShell
     src = colab.colab_source()
+    assert not _directives(src), "aucune directive nbdev (ni export, ni hide)"
+    assert '"git+' + docs.settings()["git_url"] + '"' in src and "dalle_mini_nb[notebooks] @ " in src
+    assert "dalle_mini_nb[notebooks,app] @ " in colab.colab_source("nbs/10_app.ipynb")  # 10_app installe [app] elle-même
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
     nb = new_nb([mk_cell(src)])
     CaptureShell().run_all(nb)
     assert nb.cells[0].outputs == [], nb.cells[0].outputs
-    # témoin : même cellule, condition vraie et `pip` remplacé par `echo` → la ligne `!` s'exécute bien
-    nb = new_nb([mk_cell(src.replace('"google.colab" in str(get_ipython())', "True").replace("!pip", "!echo"))])
-    CaptureShell().run_all(nb)
-    assert "install -q git+" in "".join(nb.cells[0].outputs[0]["text"])
-    assert not _directives(src), "aucune directive nbdev (ni export, ni hide)"
-    assert src.splitlines()[-1].strip() == f"!pip install -q git+{docs.settings()['git_url']}"
+    monkeypatch.setenv("COLAB_RELEASE_TAG", "simulation")  # « dans Colab », avec une source qui n'existe pas
+    monkeypatch.setenv(colab.SOURCE_ENV, (tmp_path / "absent" / "dalle_mini_nb-0.0.0-py3-none-any.whl").as_uri())
+    shell = CaptureShell()
+    with pytest.raises(Exception):
+        shell.run_all(nb := new_nb([mk_cell(src)]), exc_stop=True)
+    err = "".join(o.get("evalue", "") for o in nb.cells[0].outputs)
+    assert "l'installation de dalle_mini_nb a échoué (pip, code" in err and "relancez cette cellule" in err, nb.cells[0].outputs
 
 
 def test_quarto_settings_stay_valid(built):

@@ -1,4 +1,5 @@
 """Le dépôt est cohérent : paquet exporté = notebooks, notebooks nettoyés, README à jour."""
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ def copie(tmp_path_factory):
     "Une copie des notebooks, de settings.ini et du paquet, pour exporter/nettoyer sans toucher au dépôt."
     d = tmp_path_factory.mktemp("depot")
     for name in ("nbs", "dalle_mini_nb"):
-        shutil.copytree(ROOT / name, d / name, ignore=shutil.ignore_patterns("__pycache__", "weights"))
+        shutil.copytree(ROOT / name, d / name, ignore=shutil.ignore_patterns("__pycache__", "weights", "reference"))
     shutil.copy(ROOT / "settings.ini", d)
     return d
 
@@ -44,6 +45,23 @@ def test_notebooks_are_clean(copie):
     subprocess.run([str(BIN / "nbdev_clean"), "--fname", str(copie / "nbs")], cwd=copie, check=True, capture_output=True)
     dirty = [p.name for p in nbs if p.read_bytes() != before[p.name]]
     assert not dirty, f"notebooks à nettoyer (nbdev_clean) : {dirty}"
+
+
+OUTSIDE = re.compile(r"\.\./shared|shared[/]reference")  # (écrit ainsi pour ne pas se trouver lui-même)
+
+
+def test_project_stands_alone():
+    "Aucun fichier du projet ne lit un dossier voisin du dépôt (le dossier `shared` d'à côté) : tout ce qu'il lit est dedans."
+    sys.path.insert(0, str(ROOT / "tools"))
+    from repo import tracked_files
+    files = tracked_files(ROOT) or [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file()
+                                    and not {".git", ".venv", "__pycache__", "_docs", "_proc", ".sphinx_build"} & set(p.parts)]
+    bad = []
+    for f in files:
+        try: text = (ROOT / f).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError): continue  # poids, fixtures binaires
+        bad += [f"{f}:{i}" for i, line in enumerate(text.splitlines(), 1) if OUTSIDE.search(line)]
+    assert not bad, f"le projet lit hors de lui-même : {bad[:10]}"
 
 
 def test_readme_is_generated_from_index():

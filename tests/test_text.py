@@ -13,16 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dalle_mini_nb.hub import fake_hub_cache, reference_dir as _reference_dir
+from dalle_mini_nb.hub import fake_hub_cache, reference_dir
 from dalle_mini_nb.text import train_bpe
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO = "flax-community/dalle-mini"
-
-
-def reference_dir() -> Path:
-    "Fixtures de parité (`$DALLE_MINI_NB_REFERENCE` ou `shared/reference` à côté du dépôt) ; erreur claire sinon."
-    return _reference_dir(ROOT)
 
 
 SCRIPT = """
